@@ -1,0 +1,5 @@
+"""Allow `python -m raidwatch`."""
+
+from raidwatch.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,331 @@
+"""The one vocabulary: frozen dataclasses shared by every room (arrays, disks, volumes, inventory)."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+
+class MemberState(enum.StrEnum):
+    """What a member device is doing in its array."""
+
+    ACTIVE = "active"  # holds a role in the array (in sync, or being rebuilt into it)
+    FAILED = "failed"  # marked faulty (mdstat "(F)", sysfs "faulty")
+    SPARE = "spare"  # no role: hot spare, or not yet added (mdstat "(S)")
+
+
+class SyncAction(enum.StrEnum):
+    """A background operation on an array. Rebuilds change the margin; scrubs do not."""
+
+    RESYNC = "resync"
+    RECOVERY = "recovery"
+    CHECK = "check"
+    REPAIR = "repair"
+    RESHAPE = "reshape"
+
+    @property
+    def is_scrub(self) -> bool:
+        """check/repair are routine scrubs; the rest change the redundancy margin."""
+        return self in (SyncAction.CHECK, SyncAction.REPAIR)
+
+
+class Severity(enum.StrEnum):
+    """How loud a finding is."""
+
+    CRITICAL = "critical"
+    WARNING = "warning"
+    INFO = "info"
+
+
+# Levels with no redundancy by nature, and how many member losses the others survive.
+NON_REDUNDANT_LEVELS = frozenset({"raid0", "linear", "faulty", "multipath"})
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """A running or queued resync/recovery/check/repair/reshape."""
+
+    action: SyncAction
+    progress: float | None = None  # 0..1, None when queued or unknown
+    finish_seconds: float | None = None  # the kernel's estimate of time left
+    speed_kib_s: int | None = None
+    delayed: bool = False  # queued behind another array on the same disks (resync=DELAYED)
+    pending: bool = False  # waiting for the array to be written to (resync=PENDING, auto-read-only)
+    done_blocks: int | None = None  # KiB blocks done (mdstat) or sectors (sysfs), with total_blocks
+    total_blocks: int | None = None
+
+    @property
+    def running(self) -> bool:
+        """True when the operation is actually progressing now (not queued)."""
+        return not (self.delayed or self.pending)
+
+
+@dataclass(frozen=True)
+class Member:
+    """A component device of an array."""
+
+    device: str  # kernel name: sda1, nvme0n1p2, dm-3
+    slot: int | None = None  # the number mdstat shows in brackets (the kernel's descriptor number)
+    state: MemberState = MemberState.ACTIVE
+    flags: tuple[str, ...] = ()  # subset of write-mostly, replacement, journal, failfast
+    role: int | None = None  # raid role (sysfs dev-*/slot, mdadm RaidDevice); None for spares
+    in_sync: bool | None = None  # holds current data for its role; None when no source says
+    rebuilding: bool = False  # being recovered into a role right now
+    raw_state: str | None = None  # sysfs dev-*/state or mdadm's state words, verbatim
+
+
+@dataclass(frozen=True)
+class Array:
+    """A software RAID array (md) after merging mdstat, sysfs and mdadm."""
+
+    name: str  # md0, md127
+    level: str | None  # raid0/1/4/5/6/10, linear, container, None when mdstat does not say (inactive)
+    state: str  # active | inactive
+    read_only: bool = False
+    auto_read_only: bool = False
+    raid_disks: int | None = None  # members the array should have
+    in_sync_disks: int | None = None  # members holding current data
+    degraded: bool = False
+    members: tuple[Member, ...] = ()
+    sync: SyncStatus | None = None
+    size_bytes: int | None = None
+    metadata: str | None = None  # "1.2", "0.90", "external:imsm", "external:/md127/0"
+    container: str | None = None  # for a member of an external-metadata container: the container
+    is_container: bool = False  # an imsm/ddf container (holds disks, no data of its own)
+    status_map: str | None = None  # "UU_" as mdstat prints it, per role
+    chunk_kib: int | None = None
+    copies: int | None = None  # raid10 near/far/offset copies
+    uuid: str | None = None
+    array_state: str | None = None  # sysfs array_state verbatim (clean, active, read-auto, ...)
+    mismatch_cnt: int | None = None
+    events: int | None = None
+    kind: str = "md"
+    sources: tuple[str, ...] = ()  # which sources contributed: mdstat, sysfs, mdadm
+    disagreements: tuple[str, ...] = ()  # where sources disagree, one sentence each
+
+    @property
+    def redundant_by_level(self) -> bool:
+        """True when the level can survive a member loss at all."""
+        return self.level is not None and self.level not in NON_REDUNDANT_LEVELS and not self.is_container
+
+    @property
+    def failed_members(self) -> tuple[Member, ...]:
+        return tuple(m for m in self.members if m.state is MemberState.FAILED)
+
+    @property
+    def spare_members(self) -> tuple[Member, ...]:
+        return tuple(m for m in self.members if m.state is MemberState.SPARE)
+
+    def member_losses_survivable(self) -> int:
+        """How many of its full complement of members this level survives losing (ignores state)."""
+        n = self.raid_disks or 0
+        if not self.redundant_by_level or n == 0:
+            return 0
+        if self.level == "raid1":
+            return n - 1
+        if self.level in ("raid4", "raid5"):
+            return 1
+        if self.level == "raid6":
+            return 2
+        if self.level == "raid10":
+            return max((self.copies or 2) - 1, 0)
+        return 0
+
+
+@dataclass(frozen=True)
+class BlockDevice:
+    """A node of the kernel's block device graph (from /sys/block)."""
+
+    name: str  # kernel name: sda, sda1, md0, dm-0, nvme0n1p1
+    kind: str  # disk | partition | md | dm | loop | other
+    size_bytes: int | None = None
+    parent: str | None = None  # partition -> its disk
+    slaves: tuple[str, ...] = ()  # md/dm -> the devices it sits on
+    dm_name: str | None = None  # /dev/mapper name for dm devices
+    dm_uuid: str | None = None  # LVM-..., CRYPT-..., mpath-...
+    model: str | None = None
+    vendor: str | None = None
+    serial: str | None = None
+    wwn: str | None = None
+    rotational: bool | None = None
+    removable: bool | None = None
+    read_only: bool | None = None
+    transport: str | None = None  # sata, sas, nvme, usb, virtio, ...
+
+
+@dataclass(frozen=True)
+class SmartHealth:
+    """A disk's SMART reading (filled by the smart collector)."""
+
+    assessment: str  # PASS | WARN | FAIL | UNKNOWN
+    temperature_celsius: float | None = None
+    power_on_hours: int | None = None
+    attributes: tuple[tuple[str, int], ...] = ()  # selected failure predictors, name -> raw value
+    exit_status: int | None = None
+    standby: bool = False
+    read_at: float | None = None  # unix time of the reading
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class Disk:
+    """A physical disk: what data ultimately lives on. Keyed by a stable identity, not /dev/sdX."""
+
+    name: str  # kernel name now (sda, nvme0n1, disk0): moves across reboots
+    identity: str  # wwn:..., serial:MODEL:SERIAL, or name:sda when nothing stable is known
+    model: str | None = None
+    serial: str | None = None
+    wwn: str | None = None
+    size_bytes: int | None = None
+    rotational: bool | None = None
+    transport: str | None = None
+    smart: SmartHealth | None = None
+
+    @property
+    def identity_stable(self) -> bool:
+        return not self.identity.startswith("name:")
+
+
+@dataclass(frozen=True)
+class StackNode:
+    """One level of a volume's device stack, down to the physical disks."""
+
+    name: str  # kernel name
+    kind: str  # disk | partition | md | dm | loop | other | unknown
+    detail: str | None = None  # raid1, LVM vg-lv, crypt, ...
+    children: tuple[StackNode, ...] = ()
+    failures_tolerated: int | None = None  # how many more disk losses this node survives
+
+
+@dataclass(frozen=True)
+class Mount:
+    """A mounted filesystem as the OS reports it."""
+
+    device: str  # as mounted: /dev/md0, /dev/mapper/vg-root, /dev/disk3s1
+    mountpoint: str
+    fstype: str
+    options: str = ""
+
+
+@dataclass(frozen=True)
+class Volume:
+    """A mounted filesystem with the device stack it depends on."""
+
+    mountpoint: str
+    device: str
+    fstype: str
+    source: str | None  # kernel name of the top block device, None when it could not be resolved
+    stack: StackNode | None
+    disks: tuple[str, ...]  # identities of the physical disks it depends on
+    failures_tolerated: int | None  # more disk losses survived: 0 = one failure loses it; -1 = lost now
+    redundancy: str  # md, appleraid, btrfs, zfs, hardware, none, unknown
+    problem: str | None = None  # why the stack or tolerance could not be determined
+
+    @property
+    def redundant(self) -> bool:
+        """Survives the loss of any single physical disk."""
+        return self.failures_tolerated is not None and self.failures_tolerated >= 1
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something a collector could not read or understand: becomes a finding and a metric."""
+
+    collector: str
+    subject: str  # file path, command, device
+    message: str
+    severity: Severity = Severity.WARNING
+
+
+@dataclass(frozen=True)
+class CollectorRun:
+    """The outcome of one collector over one host."""
+
+    name: str
+    success: bool
+    duration_seconds: float
+    problems: tuple[Problem, ...] = ()
+    skipped: str | None = None  # why it did not run (not applicable here)
+
+
+@dataclass(frozen=True)
+class HostHeader:
+    """Who and when: from the live host or a recording's host.json."""
+
+    hostname: str
+    os: str  # Linux, Darwin
+    kernel: str
+    machine: str = ""
+    recorded_at: str | None = None  # ISO 8601 when replayed from a recording
+    raidwatch_version: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A policy result: something an operator should know or act on."""
+
+    code: str
+    severity: Severity
+    subject: str
+    message: str
+    policy_key: str | None = None
+
+
+@dataclass(frozen=True)
+class HostInventory:
+    """Everything raidwatch knows about one host at one moment."""
+
+    header: HostHeader
+    collected_at: float
+    volumes: tuple[Volume, ...] = ()
+    arrays: tuple[Array, ...] = ()
+    disks: tuple[Disk, ...] = ()
+    devices: tuple[BlockDevice, ...] = ()
+    collectors: tuple[CollectorRun, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+    def array(self, name: str) -> Array | None:
+        return next((a for a in self.arrays if a.name == name), None)
+
+    def volume(self, mountpoint: str) -> Volume | None:
+        return next((v for v in self.volumes if v.mountpoint == mountpoint), None)
+
+    def disk(self, key: str) -> Disk | None:
+        """Look a disk up by identity or current kernel name."""
+        return next((d for d in self.disks if key in (d.identity, d.name)), None)
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Model objects -> plain JSON-ready values (enums as their string, tuples as lists)."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, enum.Enum):
+        return obj.value
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(x) for x in obj]
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    return obj
+
+
+__all__ = [
+    "NON_REDUNDANT_LEVELS",
+    "Array",
+    "BlockDevice",
+    "CollectorRun",
+    "Disk",
+    "Finding",
+    "HostHeader",
+    "HostInventory",
+    "Member",
+    "MemberState",
+    "Mount",
+    "Problem",
+    "Severity",
+    "StackNode",
+    "SyncAction",
+    "SyncStatus",
+    "Volume",
+]

@@ -1,0 +1,256 @@
+"""Parse /proc/mdstat (every kernel from 2.4 on) into Array objects. Pure: text in, model out."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from raidwatch.errors import ParseError
+from raidwatch.model import Array, Member, MemberState, SyncAction, SyncStatus
+
+_ARRAY_RE = re.compile(r"^(?P<name>md[\w.-]*|md_d\d+)\s*:\s*(?P<rest>.*)$")
+_MEMBER_RE = re.compile(r"^(?P<dev>[^\s\[\]()]+)\[(?P<slot>\d+)\](?P<flags>(?:\([A-Za-z]\))*)$")
+_STATUS_RE = re.compile(r"\[(?P<total>\d+)/(?P<insync>\d+)\]\s*\[(?P<map>[U_]*)\]")
+_BLOCKS_RE = re.compile(r"^(?P<blocks>\d+)\s+blocks\b")
+_SUPER_RE = re.compile(r"\bsuper\s+(?P<super>\S+)")
+_CHUNK_RE = re.compile(r"\b(?P<n>\d+)[kK]\s+chunks?\b")
+_COPIES_RE = re.compile(r"\b(?P<n>\d+)\s+(?P<kind>near|far|offset)-copies\b")
+_PROGRESS_RE = re.compile(
+    r"(?P<action>resync|recovery|check|repair|reshape)\s*=\s*(?P<pct>[\d.]+)%"
+    r"(?:\s*\((?P<done>\d+)/(?P<total>\d+)\))?"
+    r"(?:\s*finish\s*=\s*(?P<finish>[\d.]+)min)?"
+    r"(?:\s*speed\s*=\s*(?P<speed>\d+)K/sec)?"
+)
+_QUEUED_RE = re.compile(
+    r"\b(?P<action>resync|recovery|check|repair|reshape)\s*=\s*(?P<what>DELAYED|PENDING)\b"
+)
+_LEVEL_RE = re.compile(r"^(raid\d+|linear|multipath|faulty)$")
+
+_FLAG_NAMES = {"W": "write-mostly", "R": "replacement", "J": "journal"}
+
+
+@dataclass(frozen=True)
+class MdstatResult:
+    """What /proc/mdstat says: the arrays, the personalities, and lines it did not understand."""
+
+    arrays: tuple[Array, ...]
+    personalities: tuple[str, ...] = ()
+    unused_devices: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+def _parse_members(tokens: list[str], source: str, lineno: int, warnings: list[str]) -> list[Member]:
+    members = []
+    for tok in tokens:
+        m = _MEMBER_RE.match(tok)
+        if not m:
+            warnings.append(f"{source}:{lineno}: unknown member token {tok!r} ignored")
+            continue
+        letters = re.findall(r"\(([A-Za-z])\)", m.group("flags"))
+        state = MemberState.ACTIVE
+        flags = []
+        for letter in letters:
+            if letter == "F":
+                state = MemberState.FAILED
+            elif letter == "S":
+                if state is not MemberState.FAILED:
+                    state = MemberState.SPARE
+            elif letter in _FLAG_NAMES:
+                flags.append(_FLAG_NAMES[letter])
+            else:
+                warnings.append(f"{source}:{lineno}: unknown member flag ({letter}) on {m.group('dev')}")
+        members.append(
+            Member(device=m.group("dev"), slot=int(m.group("slot")), state=state, flags=tuple(flags))
+        )
+    return members
+
+
+def _header(name: str, rest: str, source: str, lineno: int, warnings: list[str]) -> Array:
+    tokens = rest.split()
+    if not tokens:
+        raise ParseError(source, lineno, f"{name}: no state after ':'")
+    state = tokens.pop(0)
+    if state not in ("active", "inactive"):
+        raise ParseError(source, lineno, f"{name}: expected 'active' or 'inactive', got {state!r}")
+    read_only = auto_ro = False
+    level = None
+    while tokens and tokens[0].startswith("("):
+        word = tokens.pop(0)
+        if word == "(read-only)":
+            read_only = True
+        elif word == "(auto-read-only)":
+            read_only = auto_ro = True
+        else:
+            warnings.append(f"{source}:{lineno}: {name}: unknown array flag {word} ignored")
+    if tokens and _LEVEL_RE.match(tokens[0]):
+        level = tokens.pop(0)
+    # Some old kernels put the size on the header line ("... 1048512 blocks [2/2] [UU]").
+    member_tokens = []
+    for i, tok in enumerate(tokens):
+        if tok.isdigit() and i + 1 < len(tokens) and tokens[i + 1] == "blocks":
+            break
+        member_tokens.append(tok)
+    members = _parse_members(member_tokens, source, lineno, warnings)
+    return Array(
+        name=name,
+        level=level,
+        state=state,
+        read_only=read_only,
+        auto_read_only=auto_ro,
+        members=tuple(members),
+    )
+
+
+def _apply_status(arr: Array, line: str) -> Array:
+    changes: dict[str, object] = {}
+    m = _BLOCKS_RE.search(line.strip())
+    if m:
+        changes["size_bytes"] = int(m.group("blocks")) * 1024
+    m = _SUPER_RE.search(line)
+    if m:
+        changes["metadata"] = m.group("super")
+    m = _CHUNK_RE.search(line)
+    if m:
+        changes["chunk_kib"] = int(m.group("n"))
+    m = re.search(r"\b(\d+)k chunk\b", line)
+    if m and "chunk_kib" not in changes:
+        changes["chunk_kib"] = int(m.group(1))
+    m = _COPIES_RE.search(line)
+    if m:
+        changes["copies"] = int(m.group("n"))
+    m = _STATUS_RE.search(line)
+    if m:
+        changes["raid_disks"] = int(m.group("total"))
+        changes["in_sync_disks"] = int(m.group("insync"))
+        changes["status_map"] = m.group("map")
+    return replace(arr, **changes)  # type: ignore[arg-type]
+
+
+def _progress(line: str) -> SyncStatus | None:
+    m = _PROGRESS_RE.search(line)
+    if m:
+        return SyncStatus(
+            action=SyncAction(m.group("action")),
+            progress=min(max(float(m.group("pct")) / 100.0, 0.0), 1.0),
+            finish_seconds=float(m.group("finish")) * 60 if m.group("finish") else None,
+            speed_kib_s=int(m.group("speed")) if m.group("speed") else None,
+            done_blocks=int(m.group("done")) if m.group("done") else None,
+            total_blocks=int(m.group("total")) if m.group("total") else None,
+        )
+    m = _QUEUED_RE.search(line)
+    if m:
+        return SyncStatus(
+            action=SyncAction(m.group("action")),
+            delayed=m.group("what") == "DELAYED",
+            pending=m.group("what") == "PENDING",
+        )
+    return None
+
+
+def _finish(arr: Array) -> Array:
+    """Derive what mdstat implies but does not print: containers, member arrays, in-sync, degraded."""
+    changes: dict[str, object] = {}
+    meta = arr.metadata or ""
+    if meta.startswith("external:"):
+        ext = meta[len("external:") :].lstrip("-")  # a leading '-' marks a read-only member array
+        if ext.startswith("/"):
+            # "external:/md127/0": member array 0 of container md127
+            changes["container"] = ext.split("/")[1]
+        else:
+            changes["is_container"] = True  # "external:imsm", "external:ddf"
+        if arr.level is None:
+            changes["level"] = "container"
+    level = changes.get("level", arr.level)
+    raid_disks, in_sync = arr.raid_disks, arr.in_sync_disks
+    if raid_disks is None and level in ("raid0", "linear") and arr.state == "active":
+        # raid0/linear print no [n/m]: every non-failed member holds a part of the data.
+        n = sum(1 for m in arr.members if m.state is MemberState.ACTIVE)
+        raid_disks = in_sync = n
+        changes["raid_disks"] = n
+        changes["in_sync_disks"] = n
+    if raid_disks is not None and in_sync is not None and arr.state == "active":
+        changes["degraded"] = in_sync < raid_disks
+    # Which members are in sync: exact when every role-holding member is (count matches);
+    # during a recovery the target usually carries a descriptor number >= raid_disks.
+    members = list(arr.members)
+    holders = [i for i, m in enumerate(members) if m.state is MemberState.ACTIVE]
+    if in_sync is not None and arr.state == "active":
+        if len(holders) <= in_sync:
+            for i in holders:
+                members[i] = replace(members[i], in_sync=True)
+        elif raid_disks is not None:
+            rebuilding = arr.sync is not None and arr.sync.action in (SyncAction.RECOVERY, SyncAction.RESHAPE)
+            high = [i for i in holders if (members[i].slot or 0) >= raid_disks]
+            if len(holders) - len(high) == in_sync:
+                for i in holders:
+                    is_high = i in high
+                    members[i] = replace(members[i], in_sync=not is_high, rebuilding=is_high and rebuilding)
+        changes["members"] = tuple(members)
+    return replace(arr, **changes)  # type: ignore[arg-type]
+
+
+def parse_mdstat(text: str, source: str = "/proc/mdstat") -> MdstatResult:
+    """Parse the text of /proc/mdstat. Unknown lines become warnings; a broken array line raises."""
+    if "\x00" in text:
+        raise ParseError(source, None, "binary data, not /proc/mdstat")
+    lines = text.splitlines()
+    warnings: list[str] = []
+    arrays: list[Array] = []
+    personalities: tuple[str, ...] = ()
+    unused: tuple[str, ...] = ()
+    saw_header = False
+    current: Array | None = None
+
+    def close() -> None:
+        nonlocal current
+        if current is not None:
+            arrays.append(_finish(current))
+            current = None
+
+    for lineno, raw in enumerate(lines, 1):
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith("Personalities"):
+            saw_header = True
+            personalities = tuple(re.findall(r"\[([^\]]+)\]", line))
+            continue
+        if line.startswith("unused devices"):
+            close()
+            saw_header = True
+            rest = line.split(":", 1)[1].strip() if ":" in line else ""
+            unused = tuple(t for t in rest.split() if t != "<none>")
+            continue
+        if line.startswith("read_ahead") or line.startswith("Event:"):
+            saw_header = True
+            continue
+        m = _ARRAY_RE.match(line)
+        if m and raw[:1] not in (" ", "\t"):
+            close()
+            current = _header(m.group("name"), m.group("rest"), source, lineno, warnings)
+            continue
+        if current is None:
+            warnings.append(f"{source}:{lineno}: line outside any array ignored: {line[:80]!r}")
+            continue
+        if "blocks" in line and _BLOCKS_RE.search(line):
+            current = _apply_status(current, line)
+            continue
+        sync = _progress(line)
+        if sync is not None:
+            if current.sync is None or (current.sync.delayed or current.sync.pending):
+                current = replace(current, sync=sync)
+            continue
+        if line.startswith("bitmap:"):
+            continue
+        if line.startswith("[") and re.fullmatch(r"\[[=>.]*\]", line):
+            continue  # a progress bar wrapped onto its own line
+        if _STATUS_RE.search(line):
+            current = _apply_status(current, line)
+            continue
+        warnings.append(f"{source}:{lineno}: unknown line in {current.name} ignored: {line[:80]!r}")
+    close()
+    if not saw_header and not arrays:
+        raise ParseError(
+            source, 1 if lines else None, "not /proc/mdstat: no 'Personalities' line and no md arrays"
+        )
+    return MdstatResult(tuple(arrays), personalities, unused, tuple(warnings))
