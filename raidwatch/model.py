@@ -103,6 +103,7 @@ class Array:
     events: int | None = None
     kind: str = "md"
     sources: tuple[str, ...] = ()  # which sources contributed: mdstat, sysfs, mdadm
+    failures_tolerated: int | None = None  # more physical-disk losses survived (filled by inventory)
     disagreements: tuple[str, ...] = ()  # where sources disagree, one sentence each
 
     @property
@@ -153,11 +154,12 @@ class BlockDevice:
     removable: bool | None = None
     read_only: bool | None = None
     transport: str | None = None  # sata, sas, nvme, usb, virtio, ...
+    devno: str | None = None  # "major:minor"
 
 
 @dataclass(frozen=True)
 class SmartHealth:
-    """A disk's SMART reading (filled by the smart collector)."""
+    """A disk's SMART reading (parsers.smartctl fills it; the smart collector adds read_at)."""
 
     assessment: str  # PASS | WARN | FAIL | UNKNOWN
     temperature_celsius: float | None = None
@@ -166,7 +168,57 @@ class SmartHealth:
     exit_status: int | None = None
     standby: bool = False
     read_at: float | None = None  # unix time of the reading
-    message: str | None = None
+    message: str | None = None  # why UNKNOWN (standby, open failed, no SMART), or smartctl's verdict text
+    # identity
+    device_type: str | None = None  # ata | nvme | scsi
+    model: str | None = None  # ATA Device Model, NVMe Model Number, SCSI "Vendor Product"
+    serial: str | None = None
+    firmware: str | None = None
+    wwn: str | None = None  # "0x5000cca2..." (ATA LU WWN / SCSI LU id) or "eui.0025..." (NVMe EUI-64)
+    capacity_bytes: int | None = None
+    rotation_rpm: int | None = None  # 0 = solid state (SSD/NVMe); None when not reported
+    is_ssd: bool | None = None
+    smart_supported: bool | None = None
+    smart_enabled: bool | None = None
+    health_passed: bool | None = None  # the drive's own overall verdict; None when not read
+    # ATA failure predictors (raw values)
+    reallocated_sectors: int | None = None  # 5
+    reported_uncorrectable: int | None = None  # 187
+    command_timeout: int | None = None  # 188
+    pending_sectors: int | None = None  # 197
+    offline_uncorrectable: int | None = None  # 198
+    udma_crc_errors: int | None = None  # 199
+    failing_now: tuple[str, ...] = ()  # attributes at/below threshold now (WHEN_FAILED FAILING_NOW)
+    failed_in_past: tuple[str, ...] = ()  # attributes at/below threshold in the past (In_the_past)
+    # NVMe health log
+    nvme_critical_warning: int | None = None
+    nvme_media_errors: int | None = None
+    nvme_percentage_used: int | None = None
+    nvme_available_spare: int | None = None  # percent
+    nvme_available_spare_threshold: int | None = None  # percent
+    nvme_unsafe_shutdowns: int | None = None
+    # SCSI/SAS
+    scsi_grown_defects: int | None = None
+    scsi_uncorrected_errors: int | None = None  # read + write + verify, from the error counter log
+    # last finished self-test; age in hours = power_on_hours - last_self_test_hours
+    last_self_test_type: str | None = None
+    last_self_test_result: str | None = None  # smartctl's status text verbatim
+    last_self_test_passed: bool | None = None  # None when aborted/interrupted or unknown
+    last_self_test_hours: int | None = None  # power-on hours at which it ran
+    self_test_in_progress: bool = False
+    # how the read went
+    exit_bits: tuple[str, ...] = ()  # decoded exit_status bits (parsers.smartctl.EXIT_BITS)
+    permission_denied: bool = False
+    open_failed: str | None = None  # smartctl's reason when it could not open the device
+    reasons: tuple[str, ...] = ()  # why the assessment is WARN/FAIL/UNKNOWN, one phrase each
+    notes: tuple[str, ...] = ()  # where the parser completed or corrected pySMART, and other remarks
+
+    @property
+    def last_self_test_age_hours(self) -> int | None:
+        """Power-on hours since the last finished self-test ran."""
+        if self.power_on_hours is None or self.last_self_test_hours is None:
+            return None
+        return max(self.power_on_hours - self.last_self_test_hours, 0)
 
 
 @dataclass(frozen=True)
@@ -196,7 +248,10 @@ class StackNode:
     kind: str  # disk | partition | md | dm | loop | other | unknown
     detail: str | None = None  # raid1, LVM vg-lv, crypt, ...
     children: tuple[StackNode, ...] = ()
+    need: int | None = None  # children that must stay available for this node to be; None = all
     failures_tolerated: int | None = None  # how many more disk losses this node survives
+    key: str | None = None  # leaves: the physical disk identity (two paths to one LUN share it)
+    redundant: bool = False  # this layer is a redundancy mechanism by design (mirror, parity)
 
 
 @dataclass(frozen=True)
@@ -207,6 +262,7 @@ class Mount:
     mountpoint: str
     fstype: str
     options: str = ""
+    devno: str | None = None  # "major:minor" from /proc/self/mountinfo, when known
 
 
 @dataclass(frozen=True)

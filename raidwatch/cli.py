@@ -1,0 +1,326 @@
+"""Front door: subcommands, exit codes, --json. Bad input is one line on stderr and exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from raidwatch import __version__
+from raidwatch.errors import ParseError, ProbeError, RaidwatchError
+
+log = logging.getLogger("raidwatch")
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+
+class UsageError(RaidwatchError):
+    """Bad input from the user: exit 2 with one line."""
+
+
+# ---------------------------------------------------------------------------- parse KIND FILE
+
+
+def _read(path: str) -> str:
+    p = Path(path)
+    if not p.exists():
+        raise UsageError(f"{path}: no such file")
+    if p.is_dir():
+        raise UsageError(f"{path}: is a directory, expected a file")
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{path}: {exc.strerror}") from None
+    return data.decode("utf-8", "replace")
+
+
+def _parse_mdstat(path: str) -> dict[str, Any]:
+    from raidwatch.model import to_jsonable
+    from raidwatch.parsers.mdstat import parse_mdstat
+
+    res = parse_mdstat(_read(path), path)
+    return {
+        "arrays": to_jsonable(res.arrays),
+        "personalities": list(res.personalities),
+        "warnings": list(res.warnings),
+    }
+
+
+def _parse_mdadm(path: str) -> dict[str, Any]:
+    from raidwatch.parsers.mdadm import parse_mdadm, to_json
+
+    return to_json(parse_mdadm(_read(path), path))
+
+
+def _find_md_dirs(root: Path) -> list[Path]:
+    """md array directories under a path: .../mdX/md itself, mdX, or a tree holding sys/block/mdX/md."""
+    if root.name == "md" and ((root / "level").exists() or (root / "array_state").exists()):
+        return [root]
+    if (root / "md").is_dir():
+        return [root / "md"]
+    found = sorted(p.parent for p in root.glob("**/md*/md/level")) + sorted(
+        p.parent for p in root.glob("**/md*/md/array_state")
+    )
+    return sorted(set(found))
+
+
+def _parse_sysfs_md(path: str) -> dict[str, Any]:
+    from raidwatch.collectors.md import merge
+    from raidwatch.model import to_jsonable
+
+    root = Path(path)
+    if not root.is_dir():
+        raise UsageError(f"{path}: sysfs-md expects a directory (an md sysfs tree), not a file")
+    dirs = _find_md_dirs(root)
+    if not dirs:
+        raise UsageError(f"{path}: no md array directory found (expected mdX/md/ with level or array_state)")
+    arrays = []
+    warnings: list[str] = []
+    for d in dirs:
+        name = d.parent.name
+        try:
+            sysfs = _read_sysfs_dir(d, name)
+        except OSError as exc:
+            raise UsageError(f"{d}: {exc.strerror or exc}") from None
+        warnings.extend(sysfs.warnings)
+        arrays.append(merge(name, None, sysfs))
+    return {"arrays": to_jsonable(arrays), "warnings": warnings}
+
+
+def _read_sysfs_dir(d: Path, name: str):  # type: ignore[no-untyped-def]
+    from raidwatch.collectors.md import SYSFS_ATTRS
+    from raidwatch.parsers.md_sysfs import parse_md_sysfs
+
+    files = {a: (d / a).read_text(errors="replace") for a in SYSFS_ATTRS if (d / a).is_file()}
+    devices = {}
+    for dev in sorted(d.glob("dev-*")):
+        attrs = {
+            a: (dev / a).read_text(errors="replace")
+            for a in ("state", "slot", "errors")
+            if (dev / a).is_file()
+        }
+        devices[dev.name[4:]] = attrs
+    return parse_md_sysfs(name, files, devices, source=str(d))
+
+
+def _parse_smartctl(path: str) -> dict[str, Any]:
+    from raidwatch.parsers.smartctl import parse_smartctl, to_json
+
+    return to_json(parse_smartctl(_read(path), path))
+
+
+def _parse_diskutil(path: str) -> dict[str, Any]:
+    from raidwatch.parsers.diskutil import parse_diskutil, to_json
+
+    return to_json(parse_diskutil(_read(path), path))
+
+
+PARSE_KINDS: dict[str, tuple[Callable[[str], dict[str, Any]], str]] = {
+    "mdstat": (_parse_mdstat, "/proc/mdstat text"),
+    "mdadm-detail": (_parse_mdadm, "`mdadm --detail` output (also accepts `mdadm --examine`)"),
+    "mdadm-examine": (_parse_mdadm, "`mdadm --examine` output (same reader as mdadm-detail)"),
+    "sysfs-md": (_parse_sysfs_md, "a directory: an md sysfs tree (mdX/md/ or a tree with sys/block/mdX/md)"),
+}
+
+
+def _optional_kinds() -> None:
+    """Kinds whose parsers are separate modules: offered when the module is present."""
+    import importlib.util
+
+    extra = {
+        "smartctl": (
+            "raidwatch.parsers.smartctl",
+            _parse_smartctl,
+            "`smartctl -a/-x` text or `smartctl -j` JSON",
+        ),
+        "diskutil": (
+            "raidwatch.parsers.diskutil",
+            _parse_diskutil,
+            "`diskutil appleRAID list`/checkRAID/info -plist",
+        ),
+    }
+    for kind, (module, fn, doc) in extra.items():
+        if importlib.util.find_spec(module) is not None:
+            PARSE_KINDS[kind] = (fn, doc)
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    fn, _doc = PARSE_KINDS[args.kind]
+    try:
+        result = fn(args.file)
+    except ParseError as exc:
+        raise UsageError(f"parse {args.kind}: {exc}") from None
+    if args.json:
+        print(json.dumps(result, indent=2, sort_keys=False))
+    else:
+        _print_plain(result)
+    return EXIT_OK
+
+
+def _print_plain(obj: Any, indent: int = 0) -> None:
+    pad = "  " * indent
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if v in (None, [], {}, (), False) and k not in ("degraded", "read_only"):
+                continue
+            if isinstance(v, (dict, list)):
+                print(f"{pad}{k}:")
+                _print_plain(v, indent + 1)
+            else:
+                print(f"{pad}{k}: {v}")
+    elif isinstance(obj, list):
+        for item in obj:
+            if isinstance(item, (dict, list)):
+                print(f"{pad}-")
+                _print_plain(item, indent + 1)
+            else:
+                print(f"{pad}- {item}")
+    else:
+        print(f"{pad}{obj}")
+
+
+# ---------------------------------------------------------------------------- inventory / record
+
+
+def _probe(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from raidwatch.probe import LiveProbe, ReplayProbe
+
+    if getattr(args, "replay", None):
+        if not Path(args.replay).is_dir():
+            raise UsageError(f"--replay {args.replay}: no such directory")
+        try:
+            return ReplayProbe(args.replay)
+        except ProbeError as exc:
+            raise UsageError(f"--replay: {exc}") from None
+    return LiveProbe()
+
+
+def _collectors(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from raidwatch import collectors
+
+    names = None
+    if getattr(args, "collectors", None):
+        names = [n.strip() for n in args.collectors.split(",") if n.strip()]
+    try:
+        return collectors.create(names)
+    except KeyError as exc:
+        raise UsageError(f"--collectors: {exc.args[0]}") from None
+
+
+def cmd_inventory(args: argparse.Namespace) -> int:
+    from raidwatch.inventory import collect_inventory
+    from raidwatch.model import to_jsonable
+    from raidwatch.report import render_inventory
+
+    inv = collect_inventory(_probe(args), _collectors(args))
+    if args.json:
+        print(json.dumps(to_jsonable(inv), indent=2))
+    else:
+        sys.stdout.write(render_inventory(inv))
+    return EXIT_OK
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    from raidwatch.inventory import collect_inventory
+    from raidwatch.probe import LiveProbe, RecordingProbe
+
+    out = Path(args.dir)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not args.force:
+        raise UsageError(f"{out}: exists and is not empty (use --force to record into it anyway)")
+    try:
+        rec = RecordingProbe(LiveProbe(), out)
+        inv = collect_inventory(rec, _collectors(args))
+        rec.finish()
+    except OSError as exc:
+        raise UsageError(f"{out}: cannot write the recording: {exc.strerror or exc}") from None
+    files = sum(1 for p in (out / "fs").rglob("*") if p.is_file())
+    cmds = sum(1 for _ in (out / "commands").glob("*/cmd.json")) if (out / "commands").is_dir() else 0
+    print(
+        f"recorded {inv.header.hostname}: {files} files, {cmds} commands, {len(inv.volumes)} volumes, "
+        f"{len(inv.arrays)} arrays into {out}"
+    )
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------- main
+
+
+def build_parser() -> argparse.ArgumentParser:
+    _optional_kinds()
+    p = argparse.ArgumentParser(
+        prog="raidwatch",
+        description="Storage inventory and RAID health: which volumes survive the loss of a disk.",
+    )
+    p.add_argument("--version", action="version", version=f"raidwatch {__version__}")
+    p.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more log output on stderr (-vv: debug)"
+    )
+    p.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    inv = sub.add_parser("inventory", help="show the host's volumes, device stacks, arrays and disks")
+    inv.add_argument("--replay", metavar="DIR", help="read a recorded host directory instead of this machine")
+    inv.add_argument("--json", action="store_true", help="print the inventory as JSON")
+    inv.add_argument("--collectors", metavar="LIST", help="comma-separated collectors to run (default: all)")
+    inv.set_defaults(func=cmd_inventory)
+
+    kinds = "\n".join(f"  {k:14} {doc}" for k, (_f, doc) in PARSE_KINDS.items())
+    par = sub.add_parser(
+        "parse",
+        help="parse one recorded tool output and print the normalized model",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Parse one recorded tool output. KINDs:\n" + kinds,
+    )
+    par.add_argument(
+        "kind", metavar="KIND", choices=sorted(PARSE_KINDS), help="one of: " + ", ".join(PARSE_KINDS)
+    )
+    par.add_argument("file", metavar="FILE", help="the recorded output (a directory for sysfs-md)")
+    par.add_argument("--json", action="store_true", help="print JSON (the stable interface)")
+    par.set_defaults(func=cmd_parse)
+
+    rec = sub.add_parser("record", help="record every file and command the collectors read into DIR")
+    rec.add_argument("dir", metavar="DIR", help="directory to create (a recorded host, see README)")
+    rec.add_argument("--force", action="store_true", help="record into an existing non-empty directory")
+    rec.add_argument("--collectors", metavar="LIST", help="comma-separated collectors to run (default: all)")
+    rec.set_defaults(func=cmd_record)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.WARNING - 10 * min(args.verbose, 2)
+    logging.basicConfig(level=level, format="raidwatch: %(levelname)s: %(message)s", stream=sys.stderr)
+    try:
+        return int(args.func(args))
+    except UsageError as exc:
+        print(f"raidwatch: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except RaidwatchError as exc:
+        print(f"raidwatch: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug: still one line for the user, the traceback on request
+        if args.debug:
+            raise
+        print(
+            f"raidwatch: internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

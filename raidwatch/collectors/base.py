@@ -1,0 +1,45 @@
+"""The collector interface: read through a probe, parse with parsers, contribute model objects."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import ClassVar
+
+from raidwatch.model import Array, BlockDevice, Disk, HostHeader, Mount, Problem
+from raidwatch.probe import Probe
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """What one collector adds to a host's inventory."""
+
+    arrays: tuple[Array, ...] = ()
+    devices: tuple[BlockDevice, ...] = ()
+    mounts: tuple[Mount, ...] = ()
+    disks: tuple[Disk, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    notes: tuple[str, ...] = ()  # debug-level remarks (tolerated unknown lines and the like)
+
+
+class Collector(ABC):
+    """One subsystem. Subclasses set `name` and `platforms`, and implement `collect`."""
+
+    name: ClassVar[str] = "collector"
+    platforms: ClassVar[frozenset[str]] = frozenset({"Linux"})
+
+    def applicable(self, probe: Probe, header: HostHeader) -> str | None:
+        """None when this collector should run on the host; otherwise the reason it should not."""
+        if header.os not in self.platforms:
+            return f"not on {header.os}"
+        return None
+
+    @abstractmethod
+    def collect(self, probe: Probe) -> Contribution:
+        """Read, parse and return model objects. Per-item trouble goes into `problems`;
+        raising is reserved for "this collector could not run at all"."""
+
+    def problem(self, subject: str, message: str, severity: str = "warning") -> Problem:
+        from raidwatch.model import Severity
+
+        return Problem(collector=self.name, subject=subject, message=message, severity=Severity(severity))

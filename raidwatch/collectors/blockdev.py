@@ -1,0 +1,114 @@
+"""Linux block device graph from /sys/block: disks, partitions, md/dm and what each sits on."""
+
+from __future__ import annotations
+
+from raidwatch.collectors.base import Collector, Contribution
+from raidwatch.errors import ProbeError
+from raidwatch.model import BlockDevice, HostHeader, Problem
+from raidwatch.parsers.sysblock import (
+    classify,
+    device_kind,
+    parse_devno,
+    parse_flag,
+    parse_size,
+    transport_from_link,
+)
+from raidwatch.probe import Probe
+
+SYS_BLOCK = "/sys/block"
+# pseudo devices with nothing to do with where data lives
+IGNORED_PREFIXES = ("ram", "zram", "fd", "sr", "nbd")
+
+
+class BlockDevCollector(Collector):
+    """Reads /sys/block/* (never opens a device, so it wakes no disk)."""
+
+    name = "blockdev"
+
+    def applicable(self, probe: Probe, header: HostHeader) -> str | None:
+        return super().applicable(probe, header)
+
+    def collect(self, probe: Probe) -> Contribution:
+        problems: list[Problem] = []
+        devices: list[BlockDevice] = []
+        try:
+            names = probe.list_dir(SYS_BLOCK)
+        except ProbeError as exc:
+            return Contribution(problems=(self.problem(SYS_BLOCK, str(exc), "critical"),))
+        for name in names:
+            if name.startswith(IGNORED_PREFIXES):
+                continue
+            try:
+                dev, parts = self._device(probe, name)
+            except ProbeError as exc:
+                problems.append(self.problem(f"{SYS_BLOCK}/{name}", str(exc)))
+                continue
+            devices.append(dev)
+            devices.extend(parts)
+        return Contribution(devices=tuple(devices), problems=tuple(problems))
+
+    def _opt(self, probe: Probe, path: str) -> str | None:
+        try:
+            return probe.read_optional(path)
+        except ProbeError:
+            return None  # permission/io on an optional identity attribute: leave it unknown
+
+    def _device(self, probe: Probe, name: str) -> tuple[BlockDevice, list[BlockDevice]]:
+        base = f"{SYS_BLOCK}/{name}"
+        entries = probe.list_dir(base)
+        kind = device_kind(name, "dm" in entries, "md" in entries, "loop" in entries)
+        slaves: tuple[str, ...] = ()
+        if "slaves" in entries:
+            try:
+                slaves = tuple(probe.list_dir(f"{base}/slaves"))
+            except ProbeError:
+                slaves = ()
+        dm_name = dm_uuid = None
+        if kind == "dm":
+            dm_name = self._opt(probe, f"{base}/dm/name")
+            dm_uuid = self._opt(probe, f"{base}/dm/uuid")
+        model = vendor = serial = wwn = transport = None
+        if kind == "disk":
+            model = self._opt(probe, f"{base}/device/model")
+            vendor = self._opt(probe, f"{base}/device/vendor")
+            serial = self._opt(probe, f"{base}/device/serial") or self._opt(probe, f"{base}/serial")
+            wwn = self._opt(probe, f"{base}/wwid") or self._opt(probe, f"{base}/device/wwid")
+            try:
+                transport = transport_from_link(name, probe.read_link(base))
+            except ProbeError:
+                transport = transport_from_link(name, "")
+        dev = BlockDevice(
+            name=name,
+            kind=kind,
+            size_bytes=parse_size(self._opt(probe, f"{base}/size")),
+            slaves=slaves,
+            dm_name=dm_name,
+            dm_uuid=dm_uuid,
+            model=model,
+            vendor=vendor,
+            serial=serial,
+            wwn=classify(wwn),
+            rotational=parse_flag(self._opt(probe, f"{base}/queue/rotational")),
+            removable=parse_flag(self._opt(probe, f"{base}/removable")),
+            read_only=parse_flag(self._opt(probe, f"{base}/ro")),
+            transport=transport,
+            devno=parse_devno(self._opt(probe, f"{base}/dev")),
+        )
+        parts = []
+        for entry in entries:
+            if not entry.startswith(name) or entry == name:
+                continue
+            pbase = f"{base}/{entry}"
+            if self._opt(probe, f"{pbase}/partition") is None:
+                continue
+            parts.append(
+                BlockDevice(
+                    name=entry,
+                    kind="partition",
+                    size_bytes=parse_size(self._opt(probe, f"{pbase}/size")),
+                    parent=name,
+                    read_only=parse_flag(self._opt(probe, f"{pbase}/ro")),
+                    devno=parse_devno(self._opt(probe, f"{pbase}/dev")),
+                )
+            )
+        return dev, parts
