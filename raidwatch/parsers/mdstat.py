@@ -170,6 +170,10 @@ def _finish(arr: Array) -> Array:
         changes["in_sync_disks"] = n
     if raid_disks is not None and in_sync is not None and arr.state == "active":
         changes["degraded"] = in_sync < raid_disks
+    if arr.state == "inactive":
+        # an inactive array serves nothing, whatever status map an odd kernel printed for it
+        changes["in_sync_disks"] = in_sync = 0
+        changes["degraded"] = False
     # Which members are in sync: exact when every role-holding member is (count matches);
     # during a recovery the target usually carries a descriptor number >= raid_disks.
     members = list(arr.members)
