@@ -40,7 +40,7 @@ class Severity(enum.StrEnum):
 
 
 # Levels with no redundancy by nature, and how many member losses the others survive.
-NON_REDUNDANT_LEVELS = frozenset({"raid0", "linear", "faulty", "multipath"})
+NON_REDUNDANT_LEVELS = frozenset({"raid0", "linear", "faulty", "multipath", "stripe", "concat"})
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ class Array:
         n = self.raid_disks or 0
         if not self.redundant_by_level or n == 0:
             return 0
-        if self.level == "raid1":
+        if self.level in ("raid1", "mirror"):  # mirror: AppleRAID's name for it
             return n - 1
         if self.level in ("raid4", "raid5"):
             return 1

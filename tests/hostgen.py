@@ -76,7 +76,8 @@ def mdstat_text(arrays: list[MdArray]) -> str:
         members = " ".join(f"{m.dev}[{m.desc}]{m.mdstat_flag}" for m in a.members)
         out.append(f"{a.name} : active {a.level} {members}")
         status_map = "".join(
-            "U" if any(m.role == r and m.state == "in_sync" for m in a.members) else "_" for r in range(a.raid_disks)
+            "U" if any(m.role == r and m.state == "in_sync" for m in a.members) else "_"
+            for r in range(a.raid_disks)
         )
         line = f"      {a.size_kib} blocks super 1.2 "
         if a.level == "raid0":
@@ -93,6 +94,10 @@ def mdstat_text(arrays: list[MdArray]) -> str:
     return "\n".join(out) + "\n"
 
 
+def _human(kib: int) -> str:
+    return f"({kib / 1024 / 1024:.2f} GiB {kib * 1024 / 1e9:.2f} GB)"
+
+
 def mdadm_detail(a: MdArray, hostname: str) -> str:
     failed = sum(1 for m in a.members if "faulty" in m.state)
     spares = sum(1 for m in a.members if m.role is None and "faulty" not in m.state)
@@ -102,12 +107,10 @@ def mdadm_detail(a: MdArray, hostname: str) -> str:
         "           Version : 1.2",
         "     Creation Time : Tue Mar  3 10:12:41 2026",
         f"        Raid Level : {a.level}",
-        f"        Array Size : {a.size_kib} ({a.size_kib / 1024 / 1024:.2f} GiB {a.size_kib * 1024 / 1e9:.2f} GB)",
+        f"        Array Size : {a.size_kib} {_human(a.size_kib)}",
     ]
     if a.level != "raid0":
-        lines.append(
-            f"     Used Dev Size : {a.size_kib} ({a.size_kib / 1024 / 1024:.2f} GiB {a.size_kib * 1024 / 1e9:.2f} GB)"
-        )
+        lines.append(f"     Used Dev Size : {a.size_kib} {_human(a.size_kib)}")
     lines += [
         f"      Raid Devices : {a.raid_disks}",
         f"     Total Devices : {len(a.members)}",
@@ -157,7 +160,9 @@ def mdadm_detail(a: MdArray, hostname: str) -> str:
             if first:
                 lines.append("")
                 first = False
-            lines.append(f"       {m.desc}       8       {m.desc * 16 + 1:<3}      -      {st}   /dev/{m.dev}")
+            lines.append(
+                f"       {m.desc}       8       {m.desc * 16 + 1:<3}      -      {st}   /dev/{m.dev}"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -207,7 +212,10 @@ def write_host(
                 _w(d, f"{base}/wwid", disk.wwn + "\n")
         elif disk.wwn:
             _w(d, f"{base}/device/wwid", disk.wwn + "\n")
-        links[base] = disk.link or f"../devices/pci0000:00/0000:00:17.0/ata1/host0/target0:0:0/0:0:0:0/block/{disk.name}"
+        links[base] = (
+            disk.link
+            or f"../devices/pci0000:00/0000:00:17.0/ata1/host0/target0:0:0/0:0:0:0/block/{disk.name}"
+        )
         entries = ["dev", "device", "holders", "queue", "removable", "ro", "size", "slaves", *disk.partitions]
         dirs[base] = sorted(entries)
         dirs[f"{base}/slaves"] = []
@@ -274,18 +282,29 @@ def write_host(
     _w(d, "/proc/self/mountinfo", "\n".join(mi) + "\n")
     (d / "mounts.json").write_text(
         json.dumps(
-            [{"device": dev, "mountpoint": mp, "fstype": fs, "options": "rw,relatime"} for dev, mp, fs, _ in mounts],
+            [
+                {"device": dev, "mountpoint": mp, "fstype": fs, "options": "rw,relatime"}
+                for dev, mp, fs, _ in mounts
+            ],
             indent=2,
         )
         + "\n"
     )
-    (d / "fs.json").write_text(json.dumps({"dirs": dirs, "links": links, "errors": {}}, indent=2, sort_keys=True) + "\n")
+    (d / "fs.json").write_text(
+        json.dumps({"dirs": dirs, "links": links, "errors": {}}, indent=2, sort_keys=True) + "\n"
+    )
     if mdadm:
         for a in arrays:
             c = d / "commands" / f"mdadm_--detail_dev_{a.name}"
             c.mkdir(parents=True)
             argv = ["mdadm", "--detail", f"/dev/{a.name}"]
-            meta = {"argv": argv, "returncode": 0, "timed_out": False, "missing": False, "duration_seconds": 0.004}
+            meta = {
+                "argv": argv,
+                "returncode": 0,
+                "timed_out": False,
+                "missing": False,
+                "duration_seconds": 0.004,
+            }
             (c / "cmd.json").write_text(json.dumps(meta, indent=2) + "\n")
             (c / "stdout").write_text(mdadm_detail(a, hostname))
             (c / "stderr").write_text("")
@@ -301,81 +320,224 @@ def bundled_hosts(root: Path = HOSTS) -> list[Path]:
     """The demo and end-to-end hosts (see tests/hosts/README.md for what each shows)."""
     made = []
     # 1. web01: / on md0 raid1 (sda1+sdb1), /srv on md1 raid1 degraded: sdb2 failed.
-    sda = Disk("sda", 480 * GIB, "Samsung SSD 860 PRO 512GB", "S42YNX0M812345A", "naa.5002538e40a1b2c3", False,
-               {"sda1": 32 * GIB, "sda2": 440 * GIB})
-    sdb = Disk("sdb", 480 * GIB, "Samsung SSD 860 PRO 512GB", "S42YNX0M812399K", "naa.5002538e40a1b2d4", False,
-               {"sdb1": 32 * GIB, "sdb2": 440 * GIB})
-    made.append(write_host(
-        "web01-mirror-degraded", hostname="web01", disks=[sda, sdb],
-        arrays=[
-            MdArray("md0", "raid1", 2, [Member("sda1", 0, 0), Member("sdb1", 1, 1)], 33553344, _uuid(0x5A1),
-                    events=891),
-            MdArray("md1", "raid1", 2, [Member("sda2", 0, 0), Member("sdb2", 1, None, "faulty", "(F)")],
-                    461240320, _uuid(0x5A2), mdadm_state="clean, degraded", events=20417),
-        ],
-        mounts=[("/dev/md0", "/", "ext4", "9:0"), ("/dev/md1", "/srv", "xfs", "9:1")],
-        root=root,
-    ))
+    sda = Disk(
+        "sda",
+        480 * GIB,
+        "Samsung SSD 860 PRO 512GB",
+        "S42YNX0M812345A",
+        "naa.5002538e40a1b2c3",
+        False,
+        {"sda1": 32 * GIB, "sda2": 440 * GIB},
+    )
+    sdb = Disk(
+        "sdb",
+        480 * GIB,
+        "Samsung SSD 860 PRO 512GB",
+        "S42YNX0M812399K",
+        "naa.5002538e40a1b2d4",
+        False,
+        {"sdb1": 32 * GIB, "sdb2": 440 * GIB},
+    )
+    made.append(
+        write_host(
+            "web01-mirror-degraded",
+            hostname="web01",
+            disks=[sda, sdb],
+            arrays=[
+                MdArray(
+                    "md0",
+                    "raid1",
+                    2,
+                    [Member("sda1", 0, 0), Member("sdb1", 1, 1)],
+                    33553344,
+                    _uuid(0x5A1),
+                    events=891,
+                ),
+                MdArray(
+                    "md1",
+                    "raid1",
+                    2,
+                    [Member("sda2", 0, 0), Member("sdb2", 1, None, "faulty", "(F)")],
+                    461240320,
+                    _uuid(0x5A2),
+                    mdadm_state="clean, degraded",
+                    events=20417,
+                ),
+            ],
+            mounts=[("/dev/md0", "/", "ext4", "9:0"), ("/dev/md1", "/srv", "xfs", "9:1")],
+            root=root,
+        )
+    )
     # 2. db02: single boot disk sda; /data on md0 raid1 (sdb1+sdc1) recovering onto sdc1.
-    sda = Disk("sda", 240 * GIB, "INTEL SSDSC2KB240G8", "PHYF8123004M240AGN", "naa.55cd2e414f1a2b3c", False,
-               {"sda1": 1 * GIB, "sda2": 238 * GIB})
-    sdb = Disk("sdb", 4000 * GIB, "ST4000NM0035-1V4107", "ZC1A2B3C", "naa.5000c500b1c2d3e4", True, {"sdb1": 3999 * GIB})
-    sdc = Disk("sdc", 4000 * GIB, "ST4000NM0035-1V4107", "ZC1A9X8Y", "naa.5000c500b1c2f00d", True, {"sdc1": 3999 * GIB})
-    made.append(write_host(
-        "db02-single-boot-disk", hostname="db02", disks=[sda, sdb, sdc],
-        arrays=[
-            MdArray("md0", "raid1", 2, [Member("sdb1", 0, 0), Member("sdc1", 2, 1, "spare")], 4193149952,
-                    _uuid(0xDB0), sync_action="recover", sync_completed="3354519960 / 8386299904",
-                    sync_speed="161322", mdadm_state="clean, degraded, recovering",
-                    rebuild_status="40% complete", events=77120,
+    sda = Disk(
+        "sda",
+        240 * GIB,
+        "INTEL SSDSC2KB240G8",
+        "PHYF8123004M240AGN",
+        "naa.55cd2e414f1a2b3c",
+        False,
+        {"sda1": 1 * GIB, "sda2": 238 * GIB},
+    )
+    sdb = Disk(
+        "sdb",
+        4000 * GIB,
+        "ST4000NM0035-1V4107",
+        "ZC1A2B3C",
+        "naa.5000c500b1c2d3e4",
+        True,
+        {"sdb1": 3999 * GIB},
+    )
+    sdc = Disk(
+        "sdc",
+        4000 * GIB,
+        "ST4000NM0035-1V4107",
+        "ZC1A9X8Y",
+        "naa.5000c500b1c2f00d",
+        True,
+        {"sdc1": 3999 * GIB},
+    )
+    made.append(
+        write_host(
+            "db02-single-boot-disk",
+            hostname="db02",
+            disks=[sda, sdb, sdc],
+            arrays=[
+                MdArray(
+                    "md0",
+                    "raid1",
+                    2,
+                    [Member("sdb1", 0, 0), Member("sdc1", 2, 1, "spare")],
+                    4193149952,
+                    _uuid(0xDB0),
+                    sync_action="recover",
+                    sync_completed="3354519960 / 8386299904",
+                    sync_speed="161322",
+                    mdadm_state="clean, degraded, recovering",
+                    rebuild_status="40% complete",
+                    events=77120,
                     sync_line="[=======>.............]  recovery = 40.0% (1677259980/4193149952) "
-                              "finish=259.9min speed=161322K/sec"),
-        ],
-        mounts=[("/dev/sda2", "/", "ext4", "8:2"), ("/dev/sda1", "/boot", "ext4", "8:1"),
-                ("/dev/md0", "/data", "xfs", "9:0")],
-        root=root,
-    ))
+                    "finish=259.9min speed=161322K/sec",
+                ),
+            ],
+            mounts=[
+                ("/dev/sda2", "/", "ext4", "8:2"),
+                ("/dev/sda1", "/boot", "ext4", "8:1"),
+                ("/dev/md0", "/data", "xfs", "9:0"),
+            ],
+            root=root,
+        )
+    )
     # 3. lab03: "mirror" md0 of two partitions of ONE disk (sda1+sda2); /var on LVM over md1 (sdb1+sdc1).
-    sda = Disk("sda", 1000 * GIB, "WDC WD10EZEX-08WN4A0", "WD-WCC6Y1ABCDEF", "naa.50014ee2b1a2c3d4", True,
-               {"sda1": 100 * GIB, "sda2": 100 * GIB})
-    sdb = Disk("sdb", 2000 * GIB, "ST2000DM008-2FR102", "ZFL1ABCD", "naa.5000c500c1d2e3f4", True, {"sdb1": 1999 * GIB})
-    sdc = Disk("sdc", 2000 * GIB, "ST2000DM008-2FR102", "ZFL1WXYZ", "naa.5000c500c1d2ffee", True, {"sdc1": 1999 * GIB})
-    made.append(write_host(
-        "lab03-same-disk-mirror", hostname="lab03", disks=[sda, sdb, sdc],
-        arrays=[
-            MdArray("md0", "raid1", 2, [Member("sda1", 0, 0), Member("sda2", 1, 1)], 104791040, _uuid(0x1AB)),
-            MdArray("md1", "raid1", 2, [Member("sdb1", 0, 0), Member("sdc1", 1, 1)], 2095944704, _uuid(0x1AC),
-                    sync_action="check", sync_completed="1466951168 / 4191889408", sync_speed="181000",
-                    mdadm_state="clean, checking", mismatch_cnt=0,
+    sda = Disk(
+        "sda",
+        1000 * GIB,
+        "WDC WD10EZEX-08WN4A0",
+        "WD-WCC6Y1ABCDEF",
+        "naa.50014ee2b1a2c3d4",
+        True,
+        {"sda1": 100 * GIB, "sda2": 100 * GIB},
+    )
+    sdb = Disk(
+        "sdb",
+        2000 * GIB,
+        "ST2000DM008-2FR102",
+        "ZFL1ABCD",
+        "naa.5000c500c1d2e3f4",
+        True,
+        {"sdb1": 1999 * GIB},
+    )
+    sdc = Disk(
+        "sdc",
+        2000 * GIB,
+        "ST2000DM008-2FR102",
+        "ZFL1WXYZ",
+        "naa.5000c500c1d2ffee",
+        True,
+        {"sdc1": 1999 * GIB},
+    )
+    made.append(
+        write_host(
+            "lab03-same-disk-mirror",
+            hostname="lab03",
+            disks=[sda, sdb, sdc],
+            arrays=[
+                MdArray(
+                    "md0", "raid1", 2, [Member("sda1", 0, 0), Member("sda2", 1, 1)], 104791040, _uuid(0x1AB)
+                ),
+                MdArray(
+                    "md1",
+                    "raid1",
+                    2,
+                    [Member("sdb1", 0, 0), Member("sdc1", 1, 1)],
+                    2095944704,
+                    _uuid(0x1AC),
+                    sync_action="check",
+                    sync_completed="1466951168 / 4191889408",
+                    sync_speed="181000",
+                    mdadm_state="clean, checking",
+                    mismatch_cnt=0,
                     sync_line="[======>..............]  check = 35.0% (733475584/2095944704) "
-                              "finish=125.4min speed=181000K/sec"),
-        ],
-        dm={"dm-0": ("vg0-var", "LVM-Xk2bQ0d9s1Gm3pYt6vW8zA4cE7fH0jKlN5oPqR2sT9uV1wX3yZ5aB7cD9eF1gH3i", ["md1"])},
-        mounts=[("/dev/md0", "/", "ext4", "9:0"), ("/dev/mapper/vg0-var", "/var", "ext4", "253:0")],
-        root=root,
-    ))
+                    "finish=125.4min speed=181000K/sec",
+                ),
+            ],
+            dm={
+                "dm-0": (
+                    "vg0-var",
+                    "LVM-Xk2bQ0d9s1Gm3pYt6vW8zA4cE7fH0jKlN5oPqR2sT9uV1wX3yZ5aB7cD9eF1gH3i",
+                    ["md1"],
+                )
+            },
+            mounts=[("/dev/md0", "/", "ext4", "9:0"), ("/dev/mapper/vg0-var", "/var", "ext4", "253:0")],
+            root=root,
+        )
+    )
     # 4. nas04: raid6 of six disks with two missing and a recovery running ([6/4] [UUUU__]).
     disks = []
     members = []
     for i, letter in enumerate("abcdef"):
-        disks.append(Disk(f"sd{letter}", 8000 * GIB, "WDC WD80EFZX-68UW8N0", f"VK0ABC{i:02d}", f"naa.5000cca26b1a00{i:02x}",
-                          True, {f"sd{letter}1": 7999 * GIB}))
+        disks.append(
+            Disk(
+                f"sd{letter}",
+                8000 * GIB,
+                "WDC WD80EFZX-68UW8N0",
+                f"VK0ABC{i:02d}",
+                f"naa.5000cca26b1a00{i:02x}",
+                True,
+                {f"sd{letter}1": 7999 * GIB},
+            )
+        )
     for i, letter in enumerate("abcd"):
         members.append(Member(f"sd{letter}1", i, i))
     members.append(Member("sde1", 6, 4, "spare"))
     members.append(Member("sdf1", 7, 5, "spare"))
-    made.append(write_host(
-        "nas04-raid6-rebuild", hostname="nas04", disks=disks,
-        arrays=[
-            MdArray("md0", "raid6", 6, members, 31245849600, _uuid(0x4A5), sync_action="recover",
-                    sync_completed="3062093260 / 15622924800", sync_speed="13810", array_state="active",
-                    mdadm_state="active, degraded, recovering", rebuild_status="19% complete", events=402,
+    made.append(
+        write_host(
+            "nas04-raid6-rebuild",
+            hostname="nas04",
+            disks=disks,
+            arrays=[
+                MdArray(
+                    "md0",
+                    "raid6",
+                    6,
+                    members,
+                    31245849600,
+                    _uuid(0x4A5),
+                    sync_action="recover",
+                    sync_completed="3062093260 / 15622924800",
+                    sync_speed="13810",
+                    array_state="active",
+                    mdadm_state="active, degraded, recovering",
+                    rebuild_status="19% complete",
+                    events=402,
                     sync_line="[===>.................]  recovery = 19.6% (1531046630/7811462400) "
-                              "finish=7578.1min speed=13810K/sec"),
-        ],
-        mounts=[("/dev/md0", "/tank", "xfs", "9:0")],
-        root=root,
-    ))
+                    "finish=7578.1min speed=13810K/sec",
+                ),
+            ],
+            mounts=[("/dev/md0", "/tank", "xfs", "9:0")],
+            root=root,
+        )
+    )
     return made
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 import pytest
@@ -169,8 +170,10 @@ def test_no_arrays():
 
 
 def test_unknown_lines_are_tolerated_and_reported():
-    text = (MD / "checkraid-issue64").read_text().replace(
-        "unused devices", "      some future kernel line\nunused devices"
+    text = (
+        (MD / "checkraid-issue64")
+        .read_text()
+        .replace("unused devices", "      some future kernel line\nunused devices")
     )
     res = parse_mdstat(text, "x")
     assert len(res.arrays) == 3
@@ -188,7 +191,12 @@ def test_not_mdstat_is_a_parse_error(text):
 
 # ------------------------------------------------------------------- the corpus and its readings
 
-PROCFS_ACTIVITY = {"recovering": "recovery", "resyncing": "resync", "checking": "check", "reshaping": "reshape"}
+PROCFS_ACTIVITY = {
+    "recovering": "recovery",
+    "resyncing": "resync",
+    "checking": "check",
+    "reshaping": "reshape",
+}
 
 
 @needs_corpus
@@ -296,10 +304,8 @@ LINES = [
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=400))
 def test_fuzz_any_text(text):
-    try:
+    with contextlib.suppress(ParseError):
         parse_mdstat(text, "fuzz")
-    except ParseError:
-        pass
 
 
 @settings(max_examples=300, deadline=None)
