@@ -93,8 +93,8 @@ class _StackBuilder:
             return StackNode(name, "unknown", detail="not in /sys/block", key=f"name:{name}")
         if dev.kind == "partition" and dev.parent:
             return StackNode(name, "partition", children=(self.node(dev.parent, path),))
-        if dev.kind in ("dm", "md") and dev.slaves:
-            detail = _dm_detail(dev) if dev.kind == "dm" else "md (no array data)"
+        if dev.slaves:  # dm, md without array data, an APFS container over its physical stores, ...
+            detail = {"dm": _dm_detail(dev), "md": "md (no array data)"}.get(dev.kind, dev.kind)
             children = tuple(self.node(s, path) for s in dev.slaves)
             # multipath: any one path serves; the paths share a disk identity, so the loss of
             # the disk is still counted once. Everything else (LVM linear, crypt): all needed.
