@@ -50,6 +50,7 @@ def _parse_mdstat(path: str) -> dict[str, Any]:
         "arrays": to_jsonable(res.arrays),
         "personalities": list(res.personalities),
         "warnings": list(res.warnings),
+        "errors": [str(e) for e in res.errors],
     }
 
 

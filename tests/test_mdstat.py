@@ -319,3 +319,11 @@ def test_fuzz_plausible_lines(lines):
         assert a.state in ("active", "inactive")
         if a.sync and a.sync.progress is not None:
             assert 0.0 <= a.sync.progress <= 1.0
+
+
+def test_one_unreadable_array_hides_nothing_else():
+    text = (MD / "checkraid-issue64").read_text().replace("md1 : active raid1", "md1 : exploded raid1")
+    res = parse_mdstat(text, "mdstat")
+    assert [a.name for a in res.arrays] == ["md2", "md0"]
+    assert len(res.errors) == 1 and "md1" in str(res.errors[0]) and "exploded" in str(res.errors[0])
+    assert res.warnings == ()  # md1's body lines were skipped with it, not reported one by one

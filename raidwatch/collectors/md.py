@@ -293,6 +293,7 @@ class MdCollector(Collector):
             result = parse_mdstat(probe.read_text(MDSTAT), MDSTAT)
             mdstat_arrays = {a.name: a for a in result.arrays}
             notes.extend(result.warnings)
+            problems.extend(self.problem(MDSTAT, str(err)) for err in result.errors)
         except ProbeError as exc:
             problems.append(self.problem(MDSTAT, str(exc)))
         except ParseError as exc:

@@ -36,7 +36,8 @@ class MdstatResult:
     arrays: tuple[Array, ...]
     personalities: tuple[str, ...] = ()
     unused_devices: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # lines not understood and tolerated
+    errors: tuple[ParseError, ...] = ()  # arrays whose header could not be read (left out; others kept)
 
 
 def _parse_members(tokens: list[str], source: str, lineno: int, warnings: list[str]) -> list[Member]:
@@ -204,6 +205,8 @@ def parse_mdstat(text: str, source: str = "/proc/mdstat") -> MdstatResult:
     unused: tuple[str, ...] = ()
     saw_header = False
     current: Array | None = None
+    errors: list[ParseError] = []
+    skipping: str | None = None
 
     def close() -> None:
         nonlocal current
@@ -231,8 +234,15 @@ def parse_mdstat(text: str, source: str = "/proc/mdstat") -> MdstatResult:
         m = _ARRAY_RE.match(line)
         if m and raw[:1] not in (" ", "\t"):
             close()
-            current = _header(m.group("name"), m.group("rest"), source, lineno, warnings)
+            skipping = None
+            try:
+                current = _header(m.group("name"), m.group("rest"), source, lineno, warnings)
+            except ParseError as exc:
+                errors.append(exc)  # one odd array line hides nothing else
+                skipping = m.group("name")
             continue
+        if skipping is not None and raw[:1] in (" ", "\t"):
+            continue  # the body of an array we could not read
         if current is None:
             warnings.append(f"{source}:{lineno}: line outside any array ignored: {line[:80]!r}")
             continue
@@ -257,4 +267,4 @@ def parse_mdstat(text: str, source: str = "/proc/mdstat") -> MdstatResult:
         raise ParseError(
             source, 1 if lines else None, "not /proc/mdstat: no 'Personalities' line and no md arrays"
         )
-    return MdstatResult(tuple(arrays), personalities, unused, tuple(warnings))
+    return MdstatResult(tuple(arrays), personalities, unused, tuple(warnings), tuple(errors))
