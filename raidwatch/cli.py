@@ -250,6 +250,72 @@ def cmd_record(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------------------- check / validate
+
+
+def _load_policy(path: str | None):  # type: ignore[no-untyped-def]
+    from raidwatch.check import BUILTIN_POLICY, SYSTEM_FLEET
+    from raidwatch.policy import load_policy
+
+    if path:
+        return load_policy(path), path
+    if SYSTEM_FLEET.is_file():
+        return load_policy(SYSTEM_FLEET), str(SYSTEM_FLEET)
+    return load_policy("(built-in defaults)", BUILTIN_POLICY), "(built-in defaults: / must be on a mirror)"
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from raidwatch.check import UNKNOWN, HostResult, expand_replays, render, render_json
+    from raidwatch.errors import ConfigError
+    from raidwatch.findings import evaluate
+    from raidwatch.inventory import collect_inventory
+    from raidwatch.probe import LiveProbe, ReplayProbe
+
+    try:
+        policy, policy_path = _load_policy(args.fleet)
+    except ConfigError as exc:
+        print(f"RAIDWATCH UNKNOWN - invalid fleet policy\n{exc}")
+        return UNKNOWN
+    try:
+        probes = [ReplayProbe(p) for p in expand_replays(args.replay)] if args.replay else [LiveProbe()]
+    except (FileNotFoundError, ProbeError) as exc:
+        print(f"RAIDWATCH UNKNOWN - {exc}")
+        return UNKNOWN
+    if args.host and len(probes) > 1:
+        print("RAIDWATCH UNKNOWN - --host names one host; it cannot go with several recordings")
+        return UNKNOWN
+    results = []
+    for probe in probes:
+        inv = collect_inventory(probe, _collectors(args))
+        host = args.host or inv.header.hostname
+        try:
+            hp = policy.for_host(host)
+        except ConfigError as exc:
+            print(f"RAIDWATCH UNKNOWN - {exc}")
+            return UNKNOWN
+        results.append(HostResult(inv, evaluate(inv, hp)))
+    status, text = (render_json if args.json else render)(results, policy_path)
+    sys.stdout.write(text)
+    return status
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from raidwatch.errors import ConfigError
+    from raidwatch.policy import load_policy
+
+    try:
+        policy = load_policy(args.file)
+    except ConfigError as exc:
+        for line in str(exc).splitlines():
+            print(line, file=sys.stderr)
+        return EXIT_USAGE
+    print(
+        f"{args.file}: valid ({len(policy.groups)} groups, {len(policy.hosts)} hosts, "
+        f"roles in defaults: {', '.join(policy.defaults.get('roles', {})) or 'none'})"
+    )
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------------------- main
 
 
@@ -286,6 +352,30 @@ def build_parser() -> argparse.ArgumentParser:
     par.add_argument("file", metavar="FILE", help="the recorded output (a directory for sysfs-md)")
     par.add_argument("--json", action="store_true", help="print JSON (the stable interface)")
     par.set_defaults(func=cmd_parse)
+
+    chk = sub.add_parser(
+        "check",
+        help="check hosts against the fleet policy (Nagios plugin: exit 0 OK, 1 WARN, 2 CRIT, 3 UNKNOWN)",
+    )
+    chk.add_argument(
+        "--fleet",
+        metavar="FILE",
+        help="fleet policy (default: /etc/raidwatch/fleet.yaml, else built-in defaults: / on a mirror)",
+    )
+    chk.add_argument(
+        "--replay",
+        metavar="DIR",
+        action="append",
+        help="a recorded host, or a directory of them (repeatable); default: this machine",
+    )
+    chk.add_argument("--host", metavar="NAME", help="check as this host name (default: the host's own name)")
+    chk.add_argument("--json", action="store_true", help="print the result as JSON (same exit status)")
+    chk.add_argument("--collectors", metavar="LIST", help="comma-separated collectors to run (default: all)")
+    chk.set_defaults(func=cmd_check)
+
+    val = sub.add_parser("validate", help="validate a fleet policy file (exit 0 valid, 2 invalid)")
+    val.add_argument("file", metavar="FILE", help="the fleet.yaml to check")
+    val.set_defaults(func=cmd_validate)
 
     rec = sub.add_parser("record", help="record every file and command the collectors read into DIR")
     rec.add_argument("dir", metavar="DIR", help="directory to create (a recorded host, see README)")

@@ -1,0 +1,419 @@
+"""Evaluation: a host's inventory + its policy -> findings (stable codes, severity, subject, message)."""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, replace
+from datetime import date
+
+from raidwatch.model import (
+    Array,
+    Finding,
+    HostInventory,
+    MemberState,
+    Severity,
+    StackNode,
+    SyncAction,
+    Volume,
+)
+from raidwatch.policy import SMART_METRICS, HostPolicy, RolePolicy
+
+C, W, INFO = Severity.CRITICAL, Severity.WARNING, Severity.INFO
+
+# Every finding code, its default severity and what it means. Stable: dashboards and exemptions use them.
+CODES: dict[str, tuple[Severity, str]] = {
+    "role-volume-missing": (C, "none of the mount points a role covers is mounted"),
+    "role-not-redundant": (C, "a role's volume does not survive the loss of one physical disk"),
+    "role-too-few-copies": (C, "a role's mirror has fewer copies than min_copies demands"),
+    "role-kind-not-allowed": (W, "a role's volume is redundant through a mechanism its kinds do not allow"),
+    "role-spare-missing": (W, "a role requires a hot spare and the arrays under its volume have none"),
+    "role-hardware-unverifiable": (W, "the policy accepts hardware RAID here and raidwatch cannot verify it"),
+    "mirror-same-disk": (C, "an array's members sit on fewer physical disks than its level needs"),
+    "array-degraded": (C, "an array is missing members and no rebuild is running within the grace period"),
+    "array-rebuilding": (W, "a rebuild, resync or reshape is running (with progress and ETA)"),
+    "array-rebuild-stalled": (C, "a rebuild makes no progress, or will not finish within rebuild_grace"),
+    "array-sync-queued": (INFO, "a resync/rebuild is queued (DELAYED/PENDING) behind another array"),
+    "array-scrub": (INFO, "a check or repair (a scrub) is running: routine"),
+    "array-inactive": (C, "an array is assembled but not running: its data is unavailable"),
+    "array-failed-member": (W, "a member is marked faulty (replace it)"),
+    "array-mismatch": (W, "mismatch_cnt > 0 after a check: copies differ"),
+    "array-sources-disagree": (W, "sysfs, /proc/mdstat and mdadm disagree about an array"),
+    "disk-smart-failing": (C, "a disk's SMART overall assessment is FAILED"),
+    "disk-smart-warning": (W, "a disk's SMART shows failure predictors (reallocated/pending sectors, ...)"),
+    "disk-smart-threshold": (W, "a SMART value is at or past a fleet.yaml threshold"),
+    "disk-smart-unreadable": (W, "a disk's SMART could not be read (permission, no smartctl, timeout)"),
+    "collector-failed": (C, "a collector could not run: part of the picture is missing"),
+    "collector-problem": (W, "a collector could not read one source (file, command, device)"),
+    "exemption-expired": (W, "an exemption in fleet.yaml is past its expiry date"),
+    "host-default-policy": (INFO, "no group or host entry names this host: the defaults apply"),
+}
+
+_REBUILDS = (SyncAction.RECOVERY, SyncAction.RESYNC, SyncAction.RESHAPE)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The findings for one host, those silenced by exemptions, and the policy layers used."""
+
+    host: str
+    findings: tuple[Finding, ...]
+    exempted: tuple[tuple[Finding, str], ...] = ()  # (finding, exemption key)
+    layers: tuple[str, ...] = ()
+
+    @property
+    def worst(self) -> Severity | None:
+        order = (C, W, INFO)
+        for sev in order:
+            if any(f.severity is sev for f in self.findings):
+                return sev
+        return None
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity is severity)
+
+    @property
+    def compliant(self) -> bool:
+        return not any(f.severity in (C, W) for f in self.findings)
+
+
+def _f(code: str, subject: str, message: str, key: str | None, severity: Severity | None = None) -> Finding:
+    return Finding(
+        code=code, severity=severity or CODES[code][0], subject=subject, message=message, policy_key=key
+    )
+
+
+def _eta(seconds: float | None) -> str:
+    if seconds is None:
+        return "ETA unknown"
+    h, rem = divmod(int(seconds), 3600)
+    return f"ETA {h}h{rem // 60:02d}m" if h else f"ETA {rem // 60}m"
+
+
+def _arrays_under(node: StackNode | None, inv: HostInventory) -> list[Array]:
+    if node is None:
+        return []
+    out = []
+    a = inv.array(node.name)
+    if a is not None:
+        out.append(a)
+    for c in node.children:
+        out.extend(_arrays_under(c, inv))
+    return out
+
+
+def _role_volumes(role: RolePolicy, inv: HostInventory) -> list[Volume]:
+    vols = []
+    for cover in role.covers:
+        if cover.startswith("label:"):
+            label = cover[len("label:") :]
+            vols.extend(v for v in inv.volumes if getattr(v, "label", None) == label)
+        else:
+            v = inv.volume(cover)
+            if v is not None:
+                vols.append(v)
+    return list({v.mountpoint: v for v in vols}.values())
+
+
+def _rebuilding_within_grace(v: Volume, inv: HostInventory, grace: float) -> bool:
+    """True when every degraded array under the volume is rebuilding and will finish within grace."""
+    degraded = [a for a in _arrays_under(v.stack, inv) if a.degraded]
+    if not degraded:
+        return False
+    for a in degraded:
+        s = a.sync
+        if s is None or not s.running or s.action not in _REBUILDS or s.speed_kib_s == 0:
+            return False
+        if s.finish_seconds is None or s.finish_seconds > grace:
+            return False
+    return True
+
+
+def _role_findings(role: RolePolicy, inv: HostInventory, grace: float = 0.0) -> list[Finding]:
+    out: list[Finding] = []
+    key = role.key
+    vols = _role_volumes(role, inv)
+    if not vols:
+        if not role.optional and role.require != "none":
+            out.append(
+                _f(
+                    "role-volume-missing",
+                    f"role:{role.name}",
+                    f"role {role.name}: none of {', '.join(role.covers)} is mounted",
+                    f"{key}.covers",
+                )
+            )
+        return out
+    if role.require == "none":
+        return out
+    for v in vols:
+        subject = v.mountpoint
+        tol = v.failures_tolerated
+        if tol is None:
+            out.append(
+                _f(
+                    "role-not-redundant",
+                    subject,
+                    f"role {role.name}: {v.mountpoint} on {v.device}: redundancy unknown ({v.problem})",
+                    f"{key}.require",
+                )
+            )
+            continue
+        if tol < 1:
+            if "hardware" in role.kinds and v.redundancy == "none":
+                out.append(
+                    _f(
+                        "role-hardware-unverifiable",
+                        subject,
+                        f"role {role.name}: {v.mountpoint} on {v.device} has no software redundancy; "
+                        "the policy accepts hardware RAID here, which raidwatch cannot verify",
+                        f"{key}.kinds",
+                    )
+                )
+                continue
+            state = "is unavailable" if tol < 0 else "does not survive the loss of one disk"
+            how = f"{v.redundancy} with {len(v.disks)} disk(s)" if v.redundancy != "none" else "no redundancy"
+            sev = None
+            if tol == 0 and _rebuilding_within_grace(v, inv, grace):
+                sev = W  # an expected rebuild after a disk swap: warn until the grace period runs out
+                how += ", rebuilding within rebuild_grace"
+            out.append(
+                _f(
+                    "role-not-redundant",
+                    subject,
+                    f"role {role.name}: {v.mountpoint} on {v.device} {state} ({how}); "
+                    f"the policy requires {role.require}",
+                    f"{key}.require",
+                    sev,
+                )
+            )
+            continue
+        if role.require == "mirror" and tol + 1 < role.min_copies:
+            out.append(
+                _f(
+                    "role-too-few-copies",
+                    subject,
+                    f"role {role.name}: {v.mountpoint} has {tol + 1} copies, the policy requires "
+                    f"{role.min_copies}",
+                    f"{key}.min_copies",
+                )
+            )
+        if v.redundancy not in role.kinds:
+            out.append(
+                _f(
+                    "role-kind-not-allowed",
+                    subject,
+                    f"role {role.name}: {v.mountpoint} is redundant through {v.redundancy}; allowed: "
+                    f"{', '.join(role.kinds)}",
+                    f"{key}.kinds",
+                )
+            )
+        if role.hot_spare:
+            arrays = [a for a in _arrays_under(v.stack, inv) if a.redundant_by_level]
+            if arrays and not any(a.spare_members for a in arrays):
+                names = ", ".join(a.name for a in arrays)
+                out.append(
+                    _f(
+                        "role-spare-missing",
+                        subject,
+                        f"role {role.name}: no hot spare in {names} under {v.mountpoint}",
+                        f"{key}.hot_spare",
+                    )
+                )
+    return out
+
+
+def _array_findings(a: Array, grace: float) -> list[Finding]:
+    out: list[Finding] = []
+    subject = a.name
+    if a.is_container:
+        return out
+    if a.state != "active":
+        out.append(
+            _f("array-inactive", subject, f"{a.name} ({a.level or 'unknown level'}) is inactive", None)
+        )
+        return out
+    sync = a.sync
+    if a.redundant_by_level and a.failures_tolerated == 0 and not a.degraded:
+        out.append(
+            _f(
+                "mirror-same-disk",
+                subject,
+                f"{a.name} ({a.level}, {a.in_sync_disks}/{a.raid_disks} in sync) has its members on "
+                "shared physical disks: one disk failure loses it",
+                None,
+            )
+        )
+    if a.degraded:
+        missing = (a.raid_disks or 0) - (a.in_sync_disks or 0)
+        what = (
+            f"{a.name} ({a.level}) is degraded: {a.in_sync_disks}/{a.raid_disks} in sync, {missing} missing"
+        )
+        if sync is not None and sync.action in _REBUILDS and sync.running:
+            pct = f"{sync.progress * 100:.1f}%" if sync.progress is not None else "?"
+            if sync.speed_kib_s == 0 or (sync.finish_seconds is not None and sync.finish_seconds > grace):
+                out.append(
+                    _f(
+                        "array-rebuild-stalled",
+                        subject,
+                        f"{what}; {sync.action.value} at {pct}, {_eta(sync.finish_seconds)}, "
+                        f"speed {sync.speed_kib_s or 0} KiB/s: beyond the {grace / 3600:g}h grace",
+                        "rebuild_grace",
+                    )
+                )
+            else:
+                out.append(
+                    _f(
+                        "array-rebuilding",
+                        subject,
+                        f"{what}; {sync.action.value} {pct}, {_eta(sync.finish_seconds)}",
+                        "rebuild_grace",
+                    )
+                )
+        else:
+            queued = " (rebuild queued)" if sync is not None and not sync.running else ""
+            out.append(_f("array-degraded", subject, what + queued, None))
+    elif sync is not None:
+        if sync.action.is_scrub and sync.running:
+            pct = f" {sync.progress * 100:.1f}%" if sync.progress is not None else ""
+            out.append(_f("array-scrub", subject, f"{a.name}: {sync.action.value}{pct} running", None))
+        elif sync.running:
+            pct = f"{sync.progress * 100:.1f}%" if sync.progress is not None else "?"
+            out.append(
+                _f(
+                    "array-rebuilding",
+                    subject,
+                    f"{a.name}: {sync.action.value} {pct}, {_eta(sync.finish_seconds)}",
+                    "rebuild_grace",
+                )
+            )
+    if sync is not None and not sync.running:
+        why = "DELAYED" if sync.delayed else "PENDING"
+        out.append(_f("array-sync-queued", subject, f"{a.name}: {sync.action.value}={why}", None))
+    for m in a.members:
+        if m.state is MemberState.FAILED:
+            out.append(
+                _f(
+                    "array-failed-member",
+                    f"{a.name}/{m.device}",
+                    f"{a.name}: member {m.device} is marked faulty",
+                    None,
+                )
+            )
+    if a.mismatch_cnt and (sync is None or not sync.running):
+        out.append(
+            _f("array-mismatch", subject, f"{a.name}: mismatch_cnt {a.mismatch_cnt} after a check", None)
+        )
+    for d in a.disagreements:
+        out.append(_f("array-sources-disagree", subject, f"{a.name}: {d}", None))
+    return out
+
+
+def _disk_findings(inv: HostInventory, policy: HostPolicy, smart_ran: bool) -> list[Finding]:
+    out: list[Finding] = []
+    for d in inv.disks:
+        s = d.smart
+        subject = f"disk:{d.name}"
+        ident = f"{d.name} ({d.model or 'unknown model'}, {d.identity})"
+        if s is None:
+            if smart_ran:
+                out.append(_f("disk-smart-unreadable", subject, f"{ident}: no SMART reading", None))
+            continue
+        if s.assessment == "FAIL":
+            why = "; ".join(getattr(s, "reasons", ()) or ()) or "overall assessment FAILED"
+            out.append(_f("disk-smart-failing", subject, f"{ident}: SMART {why}", None))
+        elif s.assessment == "WARN":
+            why = "; ".join(getattr(s, "reasons", ()) or ()) or "failure predictors present"
+            out.append(_f("disk-smart-warning", subject, f"{ident}: SMART {why}", None))
+        elif s.assessment == "UNKNOWN" and not s.standby:
+            out.append(
+                _f("disk-smart-unreadable", subject, f"{ident}: {s.message or 'SMART not readable'}", None)
+            )
+        for metric, thr in policy.smart.items():
+            value = getattr(s, SMART_METRICS[metric], None)
+            if value is None:
+                continue
+            if thr.critical is not None and value >= thr.critical:
+                out.append(
+                    _f(
+                        "disk-smart-threshold",
+                        subject,
+                        f"{ident}: {metric} {value:g} >= critical {thr.critical:g}",
+                        f"smart.{metric}",
+                        C,
+                    )
+                )
+            elif thr.warning is not None and value >= thr.warning:
+                out.append(
+                    _f(
+                        "disk-smart-threshold",
+                        subject,
+                        f"{ident}: {metric} {value:g} >= warning {thr.warning:g}",
+                        f"smart.{metric}",
+                        W,
+                    )
+                )
+    return out
+
+
+def evaluate(inv: HostInventory, policy: HostPolicy, today: date | None = None) -> Evaluation:
+    """All findings for one host. `today` is injectable for tests (exemption expiry)."""
+    today = today or date.today()
+    findings: list[Finding] = []
+    if not policy.matched:
+        findings.append(
+            _f(
+                "host-default-policy",
+                f"host:{policy.host}",
+                f"{policy.host} is named by no group or host entry: the defaults apply",
+                "defaults",
+            )
+        )
+    for role in policy.roles:
+        findings.extend(_role_findings(role, inv, policy.rebuild_grace_seconds))
+    for a in inv.arrays:
+        findings.extend(_array_findings(a, policy.rebuild_grace_seconds))
+    smart_ran = any(r.name == "smart" and not r.skipped for r in inv.collectors)
+    findings.extend(_disk_findings(inv, policy, smart_ran))
+    for run in inv.collectors:
+        if not run.success and not run.skipped:
+            msg = "; ".join(p.message for p in run.problems) or "failed"
+            findings.append(_f("collector-failed", f"collector:{run.name}", f"{run.name}: {msg}", None))
+        else:
+            for p in run.problems:
+                findings.append(
+                    _f(
+                        "collector-problem",
+                        f"collector:{run.name}",
+                        f"{run.name}: {p.subject}: {p.message}",
+                        None,
+                    )
+                )
+    kept: list[Finding] = []
+    exempted: list[tuple[Finding, str]] = []
+    for f in findings:
+        ex = next(
+            (e for e in policy.exemptions if e.code == f.code and fnmatch.fnmatchcase(f.subject, e.subject)),
+            None,
+        )
+        if ex is None:
+            kept.append(f)
+        elif ex.expires < today:
+            kept.append(
+                replace(f, message=f"{f.message} (exemption {ex.key} expired {ex.expires.isoformat()})")
+            )
+        else:
+            exempted.append((f, ex.key))
+    for e in policy.exemptions:
+        if e.expires < today:
+            kept.append(
+                _f(
+                    "exemption-expired",
+                    f"exemption:{e.code}:{e.subject}",
+                    f"exemption for {e.code} on {e.subject} expired {e.expires.isoformat()} "
+                    f"(reason was: {e.reason})",
+                    e.key,
+                )
+            )
+    order = {C: 0, W: 1, INFO: 2}
+    kept.sort(key=lambda f: (order[f.severity], f.code, f.subject))
+    return Evaluation(host=policy.host, findings=tuple(kept), exempted=tuple(exempted), layers=policy.layers)
