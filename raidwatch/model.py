@@ -105,6 +105,7 @@ class Array:
     sources: tuple[str, ...] = ()  # which sources contributed: mdstat, sysfs, mdadm
     failures_tolerated: int | None = None  # more physical-disk losses survived (filled by inventory)
     disagreements: tuple[str, ...] = ()  # where sources disagree, one sentence each
+    label: str | None = None  # a human name where `name` is a device node (an AppleRAID set's "Name:")
 
     @property
     def redundant_by_level(self) -> bool:

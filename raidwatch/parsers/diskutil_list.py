@@ -1,0 +1,231 @@
+"""Parse `diskutil list -plist` (whole disks, partitions, APFS containers, volumes, snapshots). Pure."""
+
+from __future__ import annotations
+
+import plistlib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from raidwatch.errors import ParseError
+
+# The partition-type GUID diskutil prints as the Content of a synthesized APFS container disk.
+APFS_CONTAINER_CONTENT = "EF57347C-0000-11AA-AA11-00306543ECAC"
+_IDENT_RE = re.compile(r"^disk\d+(?:s\d+)*$")
+
+
+@dataclass(frozen=True)
+class ListedSnapshot:
+    """A mounted APFS snapshot (the sealed system volume is mounted this way on / since macOS 11)."""
+
+    identifier: str  # disk3s1s1
+    mount_point: str | None
+    name: str | None = None
+    sealed: bool | None = None
+
+
+@dataclass(frozen=True)
+class ListedPartition:
+    """A partition of a whole disk, or a volume of an APFS container."""
+
+    identifier: str  # disk0s2, disk3s5
+    parent: str  # the whole disk or container it lives on
+    size_bytes: int | None = None
+    content: str | None = None  # partition type: Apple_RAID, Apple_HFS, Apple_APFS, EFI, ...
+    volume_name: str | None = None
+    mount_point: str | None = None
+    apfs_volume: bool = False  # a volume of an APFS container (not a partition of a disk)
+    snapshots: tuple[ListedSnapshot, ...] = ()
+
+
+@dataclass(frozen=True)
+class ListedDisk:
+    """An AllDisksAndPartitions entry: a whole disk (physical, RAID set, disk image) or an APFS container."""
+
+    identifier: str  # disk0
+    size_bytes: int | None = None
+    content: str | None = None  # GUID_partition_scheme, Apple_partition_scheme, Apple_HFS, the APFS GUID
+    volume_name: str | None = None  # when the whole disk holds a volume directly (an AppleRAID set)
+    mount_point: str | None = None
+    partitions: tuple[ListedPartition, ...] = ()  # partitions, or APFS volumes for a container
+    apfs_physical_stores: tuple[str, ...] = ()  # the devices an APFS container sits on (disk0s2)
+    os_internal: bool | None = None
+
+    @property
+    def is_apfs_container(self) -> bool:
+        return (
+            bool(self.apfs_physical_stores)
+            or (self.content or "").upper() == APFS_CONTAINER_CONTENT
+            or any(p.apfs_volume for p in self.partitions)
+        )
+
+
+@dataclass(frozen=True)
+class DiskList:
+    """What `diskutil list -plist` says."""
+
+    disks: tuple[ListedDisk, ...]
+    whole_disks: tuple[str, ...] = ()
+    all_disks: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def disk(self, identifier: str) -> ListedDisk | None:
+        return next((d for d in self.disks if d.identifier == identifier), None)
+
+
+def _s(d: dict[str, Any], key: str) -> str | None:
+    v = d.get(key)
+    return v if isinstance(v, str) and v != "" else None
+
+
+def _i(d: dict[str, Any], key: str) -> int | None:
+    v = d.get(key)
+    return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+
+def _b(d: dict[str, Any], key: str) -> bool | None:
+    v = d.get(key)
+    return v if isinstance(v, bool) else None
+
+
+def _dicts(d: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    v = d.get(key)
+    return [x for x in v if isinstance(x, dict)] if isinstance(v, list) else []
+
+
+def _strings(d: dict[str, Any], key: str) -> tuple[str, ...]:
+    v = d.get(key)
+    return tuple(x for x in v if isinstance(x, str)) if isinstance(v, list) else ()
+
+
+def load_plist(text: str, source: str) -> Any:
+    """XML plist text -> Python values; anything else raises ParseError."""
+    if "\x00" in text or text.lstrip().startswith("bplist"):
+        raise ParseError(source, None, "binary data (a binary plist?); expected XML plist text")
+    if not text.strip():
+        raise ParseError(source, None, "empty output")
+    try:
+        return plistlib.loads(text.encode("utf-8"), fmt=plistlib.FMT_XML)
+    except Exception as exc:  # plistlib raises ExpatError, ValueError, TypeError, ... on bad input
+        raise ParseError(source, None, f"not a valid XML plist: {type(exc).__name__}: {exc}") from None
+
+
+def _ident(d: dict[str, Any], where: str, warnings: list[str]) -> str | None:
+    ident = _s(d, "DeviceIdentifier")
+    if ident is None:
+        warnings.append(f"{where}: no DeviceIdentifier, ignored")
+        return None
+    if not _IDENT_RE.match(ident):
+        warnings.append(f"{where}: unusual DeviceIdentifier {ident!r} kept")
+    return ident
+
+
+def _snapshots(d: dict[str, Any]) -> tuple[ListedSnapshot, ...]:
+    out = []
+    for s in _dicts(d, "MountedSnapshots"):
+        ident = _s(s, "SnapshotBSD")
+        if ident:
+            out.append(
+                ListedSnapshot(
+                    identifier=ident,
+                    mount_point=_s(s, "SnapshotMountPoint"),
+                    name=_s(s, "SnapshotName"),
+                    sealed=_b(s, "Sealed") if "Sealed" in s else None,
+                )
+            )
+    return tuple(out)
+
+
+def parse_diskutil_list_plist(text: str, source: str = "diskutil list -plist") -> DiskList:
+    """Parse `diskutil list -plist` (10.5 through current macOS).
+
+    Each entry of AllDisksAndPartitions becomes a ListedDisk with its Partitions (a partitioned disk) or
+    its APFSVolumes (an APFS container, with APFSPhysicalStores naming what it sits on) as partitions.
+    Text that is not that plist raises ParseError; odd entries are skipped with a warning.
+    """
+    data = load_plist(text, source)
+    if not isinstance(data, dict) or "AllDisksAndPartitions" not in data:
+        raise ParseError(source, None, "plist has no 'AllDisksAndPartitions': not `diskutil list -plist`")
+    raw = data.get("AllDisksAndPartitions")
+    if not isinstance(raw, list):
+        raise ParseError(source, None, "'AllDisksAndPartitions' is not an array")
+    warnings: list[str] = []
+    disks: list[ListedDisk] = []
+    for n, d in enumerate(raw):
+        where = f"{source}: AllDisksAndPartitions[{n}]"
+        if not isinstance(d, dict):
+            warnings.append(f"{where}: not a dict, ignored")
+            continue
+        ident = _ident(d, where, warnings)
+        if ident is None:
+            continue
+        parts: list[ListedPartition] = []
+        for k, p in enumerate(_dicts(d, "Partitions")):
+            pid = _ident(p, f"{where}.Partitions[{k}]", warnings)
+            if pid is not None:
+                parts.append(
+                    ListedPartition(
+                        identifier=pid,
+                        parent=ident,
+                        size_bytes=_i(p, "Size"),
+                        content=_s(p, "Content"),
+                        volume_name=_s(p, "VolumeName"),
+                        mount_point=_s(p, "MountPoint"),
+                    )
+                )
+        for k, v in enumerate(_dicts(d, "APFSVolumes")):
+            vid = _ident(v, f"{where}.APFSVolumes[{k}]", warnings)
+            if vid is not None:
+                parts.append(
+                    ListedPartition(
+                        identifier=vid,
+                        parent=ident,
+                        size_bytes=_i(v, "Size"),
+                        content="Apple_APFS_Volume",
+                        volume_name=_s(v, "VolumeName"),
+                        mount_point=_s(v, "MountPoint"),
+                        apfs_volume=True,
+                        snapshots=_snapshots(v),
+                    )
+                )
+        stores = tuple(
+            s for s in (_s(x, "DeviceIdentifier") for x in _dicts(d, "APFSPhysicalStores")) if s is not None
+        )
+        disks.append(
+            ListedDisk(
+                identifier=ident,
+                size_bytes=_i(d, "Size"),
+                content=_s(d, "Content"),
+                volume_name=_s(d, "VolumeName"),
+                mount_point=_s(d, "MountPoint"),
+                partitions=tuple(parts),
+                apfs_physical_stores=stores,
+                os_internal=_b(d, "OSInternal"),
+            )
+        )
+    return DiskList(
+        disks=tuple(disks),
+        whole_disks=_strings(data, "WholeDisks"),
+        all_disks=_strings(data, "AllDisks"),
+        warnings=tuple(warnings),
+    )
+
+
+def transport_from_protocol(protocol: str | None) -> str | None:
+    """diskutil's BusProtocol ("SATA", "USB", "Apple Fabric", "PCI-Express") -> a transport word."""
+    if not protocol:
+        return None
+    # verbatim, lower-cased: "PCI-Express" is NVMe on most Macs but AHCI on some (2013-2015), so no guess
+    return protocol.strip().lower().replace(" ", "-") or None
+
+
+__all__ = [
+    "APFS_CONTAINER_CONTENT",
+    "DiskList",
+    "ListedDisk",
+    "ListedPartition",
+    "ListedSnapshot",
+    "load_plist",
+    "parse_diskutil_list_plist",
+    "transport_from_protocol",
+]
