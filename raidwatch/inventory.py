@@ -170,6 +170,21 @@ def _mentions(node: StackNode) -> Iterable[StackNode]:
         yield from _mentions(c)
 
 
+def _merge_disk(a: Disk, b: Disk) -> Disk:
+    """Two collectors' views of one disk: the later fills what the earlier lacks; SMART from either."""
+    return replace(
+        a,
+        model=a.model or b.model,
+        serial=a.serial or b.serial,
+        wwn=a.wwn or b.wwn,
+        identity=a.identity if a.identity_stable or not b.identity_stable else b.identity,
+        size_bytes=a.size_bytes if a.size_bytes is not None else b.size_bytes,
+        rotational=a.rotational if a.rotational is not None else b.rotational,
+        transport=a.transport or b.transport,
+        smart=b.smart if b.smart is not None else a.smart,
+    )
+
+
 def build_inventory(
     header: HostHeader,
     runs: list[tuple[CollectorRun, Contribution]],
@@ -189,6 +204,17 @@ def build_inventory(
         mounts.extend(c.mounts)
         extra_disks.extend(c.disks)
         problems.extend(c.problems)
+    # Disks contributed by collectors (SMART, ...) enrich the /sys/block disk of the same name. The identity
+    # stays sysfs's when stable; otherwise the contributed WWN/serial/model are folded into the BlockDevice
+    # here, once, before any Disk or stack is built, so Disk.identity, StackNode.key and Volume.disks agree.
+    contributed: dict[str, Disk] = {}
+    for d in extra_disks:
+        contributed[d.name] = _merge_disk(contributed[d.name], d) if d.name in contributed else d
+    for name, extra in contributed.items():
+        dev = devices.get(name)
+        unstable = dev is not None and dev.kind == "disk" and disk_identity(dev).startswith("name:")
+        if dev is not None and unstable and (extra.wwn or extra.serial):
+            devices[name] = replace(dev, wwn=extra.wwn, serial=extra.serial, model=extra.model or dev.model)
     disks = {
         d.name: Disk(
             name=d.name,
@@ -203,8 +229,21 @@ def build_inventory(
         for d in devices.values()
         if d.kind == "disk"
     }
-    for d in extra_disks:
-        disks[d.name] = d
+    for name, extra in contributed.items():
+        base = disks.get(name)
+        if base is None:
+            disks[name] = extra
+        else:
+            disks[name] = replace(
+                base,
+                model=base.model or extra.model,
+                serial=base.serial or extra.serial,
+                wwn=base.wwn or extra.wwn,
+                size_bytes=base.size_bytes if base.size_bytes is not None else extra.size_bytes,
+                rotational=base.rotational if base.rotational is not None else extra.rotational,
+                transport=base.transport or extra.transport,
+                smart=extra.smart if extra.smart is not None else base.smart,
+            )
     builder = _StackBuilder(devices, arrays)
     for name, arr in list(arrays.items()):
         if not arr.is_container:

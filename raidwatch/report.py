@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from raidwatch.model import Array, HostInventory, MemberState, StackNode, SyncStatus, Volume
+from raidwatch.model import Array, HostInventory, MemberState, SmartHealth, StackNode, SyncStatus, Volume
 
 
 def human_bytes(n: int | None) -> str:
@@ -48,6 +48,60 @@ def sync_text(sync: SyncStatus | None) -> str:
     eta = f" ETA {human_seconds(sync.finish_seconds)}" if sync.finish_seconds is not None else ""
     speed = f" {sync.speed_kib_s // 1024} MiB/s" if sync.speed_kib_s else ""
     return f"{sync.action.value}{pct}{eta}{speed}"
+
+
+def smart_status(h: SmartHealth, now: float | None = None) -> str:
+    """The verdict, and for a sleeping disk whether the values shown are an earlier reading and how old."""
+    if not h.standby:
+        return h.assessment
+    if h.read_at is None:
+        return f"{h.assessment} (standby, no reading yet)"
+    age = f", read {human_seconds(max(now - h.read_at, 0))} ago" if now is not None else ""
+    return f"{h.assessment} (standby{age})"
+
+
+def temperature_text(h: SmartHealth) -> str:
+    return "-" if h.temperature_celsius is None else f"{h.temperature_celsius:g}°C"
+
+
+def hours_text(h: SmartHealth) -> str:
+    return "-" if h.power_on_hours is None else f"{h.power_on_hours} h"
+
+
+def smart_signs(h: SmartHealth) -> list[str]:
+    """The failure predictors that are not zero, and why nothing was read (permission, timeout, ...)."""
+    out: list[str] = []
+    for value, label in (
+        (h.reallocated_sectors, "reallocated"),
+        (h.pending_sectors, "pending"),
+        (h.offline_uncorrectable, "offline-uncorrectable"),
+        (h.reported_uncorrectable, "reported-uncorrectable"),
+        (h.command_timeout, "command-timeouts"),
+        (h.udma_crc_errors, "crc-errors"),
+        (h.nvme_media_errors, "media-errors"),
+        (h.scsi_grown_defects, "grown-defects"),
+        (h.scsi_uncorrected_errors, "uncorrected-errors"),
+    ):
+        if value:
+            out.append(f"{label} {value}")
+    if h.nvme_critical_warning:
+        out.append(f"critical-warning 0x{h.nvme_critical_warning:02x}")
+    spare, thresh = h.nvme_available_spare, h.nvme_available_spare_threshold
+    if spare is not None and thresh is not None and spare < thresh:
+        out.append(f"spare {spare}% < {thresh}%")
+    if h.nvme_percentage_used is not None and h.nvme_percentage_used >= 80:
+        out.append(f"{h.nvme_percentage_used}% used")
+    out += [f"FAILING_NOW {a}" for a in h.failing_now]
+    out += [f"failed-in-past {a}" for a in h.failed_in_past]
+    if h.last_self_test_passed is False:
+        out.append(f"self-test: {h.last_self_test_result}")
+    if h.health_passed is False:
+        out.append("overall health FAILED")
+    if h.permission_denied:
+        out.append("permission denied")
+    elif h.assessment == "UNKNOWN" and h.message and not h.standby:
+        out.append(h.message)
+    return out
 
 
 def _table(rows: list[list[str]]) -> list[str]:
@@ -99,7 +153,13 @@ def _tree(
         if d is not None:
             label += f" {human_bytes(d.size_bytes)} id={d.identity}"
             if d.smart is not None:
-                label += f" SMART {d.smart.assessment}"
+                label += " SMART " + smart_status(d.smart, inv.collected_at)
+                facts = [f for f in (temperature_text(d.smart), hours_text(d.smart)) if f != "-"]
+                signs = smart_signs(d.smart)
+                if facts:
+                    label += " " + " ".join(facts)
+                if signs:
+                    label += f" [{', '.join(signs)}]"
     if node.children and node.failures_tolerated is not None:
         label += f" survives {node.failures_tolerated}"
     lines = [label] if top else [prefix + ("└─ " if last else "├─ ") + label]
@@ -164,13 +224,27 @@ def render_inventory(inv: HostInventory) -> str:
     lines.append("")
     lines.append("Disks")
     if inv.disks:
-        rows = [["NAME", "SIZE", "MODEL", "SERIAL", "IDENTITY", "SMART"]]
+        rows = [["NAME", "SIZE", "MODEL", "SERIAL", "IDENTITY", "SMART", "TEMP", "POWER-ON", "SIGNS"]]
         for d in inv.disks:
-            smart = d.smart.assessment if d.smart else "-"
+            h = d.smart
             rows.append(
-                [d.name, human_bytes(d.size_bytes), d.model or "-", d.serial or "-", d.identity, smart]
+                [
+                    d.name,
+                    human_bytes(d.size_bytes),
+                    d.model or "-",
+                    d.serial or "-",
+                    d.identity,
+                    smart_status(h, inv.collected_at) if h else "-",
+                    temperature_text(h) if h else "-",
+                    hours_text(h) if h else "-",
+                    ", ".join(smart_signs(h)) if h else "-",
+                ]
             )
         lines += ["  " + r for r in _table(rows)]
+        for d in inv.disks:
+            if d.smart is not None and d.smart.assessment in ("WARN", "FAIL"):
+                for why in d.smart.reasons:
+                    lines.append(f"  {d.name}: SMART {d.smart.assessment}: {why}")
     else:
         lines.append("  (none)")
     probs = list(inv.problems)

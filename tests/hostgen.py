@@ -2,20 +2,46 @@
 
 The bundled hosts under tests/hosts/ were made with `python tests/hostgen.py` and are committed as
 data; each is what `raidwatch record` writes on such a machine: /proc/mdstat and mountinfo in the
-kernel's format, the /sys/block files the collectors read, and `mdadm --detail` output in mdadm 4.x's
-format (layouts modelled on the recorded outputs in ../shared/corpus/mdstat and mdadm-detail).
+kernel's format, the /sys/block files the collectors read, `mdadm --detail` output in mdadm 4.x's
+format (layouts modelled on the recorded outputs in ../shared/corpus/mdstat and mdadm-detail), and one
+`smartctl` run per disk: REAL recorded smartctl text (../shared/corpus/smartctl-text and
+tests/fixtures/smartctl) with the identity lines set to the host's disk, under the exact argv the smart
+collector runs (tests/hosts/README.md lists every source and every edit).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # `python tests/hostgen.py` from a checkout
+    sys.path.insert(0, str(REPO))
+
+from raidwatch.collectors.smart import DiskTarget, smartctl_argv  # noqa: E402
+from raidwatch.parsers.sysblock import transport_from_link  # noqa: E402
+from raidwatch.probe import command_slug  # noqa: E402
+
 HOSTS = Path(__file__).resolve().parent / "hosts"
+FIXTURES = REPO / "tests" / "fixtures" / "smartctl"
+CORPUS = REPO.parent / "shared" / "corpus" / "smartctl-text"
 GIB = 1024**3
+
+
+@dataclass
+class Smart:
+    """One recorded smartctl run for a disk: real text from `source`, the exit status smartctl gave."""
+
+    source: str  # "fixtures:NAME" (tests/fixtures/smartctl) or "corpus:PATH" (../shared/corpus/smartctl-text)
+    rc: int | None = 0
+    edit: str | None = None  # a named edit (EDITS), said in tests/hosts/README.md
+    adapt: bool = True  # set the identity lines (model, serial, WWN, capacity) to the host's disk
+    timed_out: bool = False
+    missing: bool = False
 
 
 @dataclass
@@ -28,6 +54,8 @@ class Disk:
     rotational: bool = True
     partitions: dict[str, int] = field(default_factory=dict)  # name -> bytes
     link: str = ""  # /sys/block symlink target
+    smart: Smart | None = None
+    vendor: str = "ATA"
 
 
 @dataclass
@@ -166,6 +194,112 @@ def mdadm_detail(a: MdArray, hostname: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _source_text(source: str) -> str:
+    kind, _, rel = source.partition(":")
+    path = (FIXTURES if kind == "fixtures" else CORPUS) / rel
+    if not path.is_file():
+        raise SystemExit(f"hostgen: {path}: missing (the corpus lives in ../shared/corpus beside the repo)")
+    return path.read_bytes().decode("utf-8", "replace")  # what the probe keeps of a command's output
+
+
+def _ata_wwn(wwn: str) -> str:
+    """naa.5000c500b1c2d3e4 -> "5 000c50 0b1c2d3e4", as smartctl prints an ATA LU WWN."""
+    h = wwn.split(".", 1)[-1]
+    return f"{h[0]} {h[1:7]} {h[7:]}"
+
+
+def adapt_identity(text: str, disk: Disk) -> str:
+    """Put the host disk's model, serial, WWN and capacity into a recorded report (nothing else changes)."""
+
+    def line(key: str, value: str) -> None:
+        nonlocal text
+        text = re.sub(rf"^({re.escape(key)}:\s+).*$", lambda m: m.group(1) + value, text, flags=re.M)
+
+    line("Device Model", disk.model)
+    line("Model Number", disk.model)
+    line("Serial Number", disk.serial)
+    if disk.wwn and disk.wwn.startswith("naa."):
+        line("LU WWN Device Id", _ata_wwn(disk.wwn))
+    line("User Capacity", f"{disk.size:,} bytes [{disk.size / 1e9:.0f} GB]")
+    text = re.sub(r"^Model Family:.*\n", "", text, flags=re.M)  # the family of the original model
+    return text
+
+
+def _edit_failing(text: str) -> str:
+    """A worn-out SSD: overall health FAILED, spare blocks below threshold now, many reallocations."""
+    text = text.replace(
+        "SMART overall-health self-assessment test result: PASSED\n",
+        "SMART overall-health self-assessment test result: FAILED!\n"
+        "Drive failure expected in less than 24 hours. SAVE ALL DATA.\n"
+        "See vendor-specific Attribute list for failed Attributes.\n",
+    )
+    rows = {
+        "  5 Reallocated_Sector_Ct": "0x0003   100   100   000    Pre-fail  Always       -       1460",
+        "179 Used_Rsvd_Blk_Cnt_Tot": "0x0003   100   100   000    Pre-fail  Always       -       1460",
+        "180 Unused_Rsvd_Blk_Cnt_Tot": "0x0033   003   003   005    Pre-fail  Always   FAILING_NOW 12",
+    }
+    for head, rest in rows.items():
+        text = re.sub(rf"^{re.escape(head)}\s+.*$", f"{head:<27} {rest}", text, flags=re.M)
+    assert "FAILING_NOW 12" in text and "FAILED!" in text
+    return text
+
+
+EDITS = {"failing": _edit_failing}
+
+
+def smart_target(disk: Disk) -> DiskTarget:
+    """What the smart collector sees of this disk in /sys/block (so the argv is the one it runs)."""
+    link = disk.link or f"../devices/pci0000:00/0000:00:17.0/ata1/host0/target0:0:0/0:0:0:0/block/{disk.name}"
+    return DiskTarget(
+        name=disk.name, transport=transport_from_link(disk.name, link), rotational=disk.rotational
+    )
+
+
+def write_command(
+    d: Path,
+    argv: list[str],
+    stdout: str,
+    rc: int | None,
+    *,
+    stderr: str = "",
+    timed_out: bool = False,
+    missing: bool = False,
+    duration: float = 0.004,
+) -> None:
+    """One recorded command, as RecordingProbe writes it."""
+    c = d / "commands" / command_slug(argv)
+    c.mkdir(parents=True)
+    meta = {
+        "argv": argv,
+        "returncode": rc,
+        "timed_out": timed_out,
+        "missing": missing,
+        "duration_seconds": duration,
+    }
+    (c / "cmd.json").write_text(json.dumps(meta, indent=2) + "\n")
+    (c / "stdout").write_text(stdout)
+    (c / "stderr").write_text(stderr)
+
+
+def write_smart(d: Path, disk: Disk) -> None:
+    sm = disk.smart
+    if sm is None:
+        return
+    argv = smartctl_argv(smart_target(disk))
+    if sm.missing:
+        write_command(d, argv, "", None, stderr=f"{argv[0]}: command not found", missing=True, duration=0)
+        return
+    if sm.timed_out:
+        write_command(d, argv, "", None, timed_out=True, duration=30.0)
+        return
+    text = _source_text(sm.source)
+    if sm.adapt:
+        text = adapt_identity(text, disk)
+    if sm.edit:
+        text = EDITS[sm.edit](text)
+    write_command(d, argv, text, sm.rc, duration=0.3)
+
+
 def write_host(
     name: str,
     *,
@@ -205,7 +339,7 @@ def write_host(
         _w(d, f"{base}/queue/rotational", "1\n" if disk.rotational else "0\n")
         _w(d, f"{base}/dev", f"8:{minor}\n")
         _w(d, f"{base}/device/model", disk.model + "\n")
-        _w(d, f"{base}/device/vendor", "ATA     \n")
+        _w(d, f"{base}/device/vendor", f"{disk.vendor:<8}\n")
         if disk.name.startswith("nvme"):
             _w(d, f"{base}/device/serial", disk.serial + "\n")
             if disk.wwn:
@@ -308,6 +442,8 @@ def write_host(
             (c / "cmd.json").write_text(json.dumps(meta, indent=2) + "\n")
             (c / "stdout").write_text(mdadm_detail(a, hostname))
             (c / "stderr").write_text("")
+    for disk in disks:
+        write_smart(d, disk)
     return d
 
 
@@ -316,10 +452,19 @@ def _uuid(n: int) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
 
 
+# Real smartctl -a reports used for the bundled hosts (see tests/hosts/README.md).
+SSD_LITEON = "corpus:truenas-py-smart/sata_ssd_0_issue_49/_-d_ata_--all__dev_sda"
+SSD_INTEL = "corpus:truenas-py-smart/megaraid_ph_sata_hdd_1_issue_56/_-d_sat+megaraid,60_--all__dev_bus_0"
+HDD_ST2000 = "corpus:truenas-py-smart/sat_hdd_0_issue70/_-d_sat_--all__dev_sg2"
+HDD_OOS12000 = "corpus:truenas-py-smart/sata_hdd_0_issue42/_-d_ata_--all__dev_sdau"
+HDD_PENDING = "fixtures:ata-pending-st2000nm000a.txt"  # hand-edited: 8 pending, failed self-test
+STANDBY = "fixtures:standby-sda.txt"
+
+
 def bundled_hosts(root: Path = HOSTS) -> list[Path]:
     """The demo and end-to-end hosts (see tests/hosts/README.md for what each shows)."""
     made = []
-    # 1. web01: / on md0 raid1 (sda1+sdb1), /srv on md1 raid1 degraded: sdb2 failed.
+    # 1. web01: / on md0 raid1 (sda1+sdb1), /srv on md1 raid1 degraded: sdb2 failed; SMART says sdb FAILED.
     sda = Disk(
         "sda",
         480 * GIB,
@@ -338,6 +483,8 @@ def bundled_hosts(root: Path = HOSTS) -> list[Path]:
         False,
         {"sdb1": 32 * GIB, "sdb2": 440 * GIB},
     )
+    sda.smart = Smart(SSD_LITEON)
+    sdb.smart = Smart(SSD_LITEON, rc=24, edit="failing")  # the md1 member that failed: SMART says why
     made.append(
         write_host(
             "web01-mirror-degraded",
@@ -368,7 +515,8 @@ def bundled_hosts(root: Path = HOSTS) -> list[Path]:
             root=root,
         )
     )
-    # 2. db02: single boot disk sda; /data on md0 raid1 (sdb1+sdc1) recovering onto sdc1.
+    # 2. db02: single boot disk sda; /data on md0 raid1 (sdb1+sdc1) recovering onto sdc1; sdb has pending
+    #    sectors; sdd, a backup disk in no array, is asleep (standby).
     sda = Disk(
         "sda",
         240 * GIB,
@@ -396,11 +544,23 @@ def bundled_hosts(root: Path = HOSTS) -> list[Path]:
         True,
         {"sdc1": 3999 * GIB},
     )
+    sdd = Disk(
+        "sdd",
+        4000 * GIB,
+        "WDC WD40EFRX-68N32N0",
+        "WD-WCC7K4ABCDEF",
+        "naa.50014ee20d1e2f3a",
+        True,
+    )
+    sda.smart = Smart(SSD_INTEL)
+    sdb.smart = Smart(HDD_PENDING, rc=128)  # the only in-sync copy of /data has pending sectors
+    sdc.smart = Smart(HDD_ST2000)
+    sdd.smart = Smart(STANDBY, rc=2, adapt=False)  # the spun-down backup disk: never woken
     made.append(
         write_host(
             "db02-single-boot-disk",
             hostname="db02",
-            disks=[sda, sdb, sdc],
+            disks=[sda, sdb, sdc, sdd],
             arrays=[
                 MdArray(
                     "md0",
@@ -455,6 +615,8 @@ def bundled_hosts(root: Path = HOSTS) -> list[Path]:
         True,
         {"sdc1": 1999 * GIB},
     )
+    for disk in (sda, sdb, sdc):
+        disk.smart = Smart(HDD_OOS12000)
     made.append(
         write_host(
             "lab03-same-disk-mirror",
@@ -504,6 +666,7 @@ def bundled_hosts(root: Path = HOSTS) -> list[Path]:
                 f"naa.5000cca26b1a00{i:02x}",
                 True,
                 {f"sd{letter}1": 7999 * GIB},
+                smart=Smart(HDD_ST2000),
             )
         )
     for i, letter in enumerate("abcd"):

@@ -14,6 +14,7 @@ BUILTIN = {
     "md": "raidwatch.collectors.md:MdCollector",
     "blockdev": "raidwatch.collectors.blockdev:BlockDevCollector",
     "mounts": "raidwatch.collectors.mounts:MountsCollector",
+    "smart": "raidwatch.collectors.smart:SmartCollector",
 }
 
 

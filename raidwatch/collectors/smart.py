@@ -1,0 +1,284 @@
+"""SMART health of every physical disk: smartctl run through the probe, never waking a sleeping disk.
+
+Per disk, one `smartctl -a` (argv chosen by `smartctl_argv`): spinning or unknown disks get `-n standby`, so
+a disk that sleeps stays asleep (smartctl exits 2 with "Device is in STANDBY mode"); SSD/NVMe need no
+standby check; NVMe gets `-d nvme`; everything else (SATA, SAS, USB bridges) is left to smartctl's own
+detection. The sweep runs in a bounded thread pool with a per-device timeout; the probe kills a hung
+smartctl's whole process group. The text is parsed by parsers.smartctl (pySMART-backed).
+
+Why `-a` and not `-x`: `-a` holds everything the parser reads (identity, overall health, attributes, error
+and self-test logs, NVMe health log, SCSI error counters), pySMART reads `-a` attribute tables as they are
+(it misreads `-x` ones), and `-x` adds slow extended logs (SCT, GP logs) that some SAS and USB bridges
+take seconds to answer or time out on.
+
+Privileges: SATA/SAS SMART needs CAP_SYS_RAWIO, NVMe passthrough CAP_SYS_ADMIN (root has both). Without
+them smartctl cannot open the device: a per-device problem, never a crash, never taken for standby.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from raidwatch.collectors.base import Collector, Contribution
+from raidwatch.errors import ParseError, ProbeError
+from raidwatch.model import Disk, HostHeader, Problem, SmartHealth
+from raidwatch.parsers.smartctl import parse_smartctl_text
+from raidwatch.parsers.sysblock import classify, parse_flag, transport_from_link
+from raidwatch.probe import CommandResult, Probe
+
+log = logging.getLogger(__name__)
+
+SMARTCTL = "smartctl"
+SYS_BLOCK = "/sys/block"
+# /sys/block entries that are not physical disks (arrays, mappings, loops, RAM, optical, floppy, network)
+NOT_DISKS = ("md", "dm-", "loop", "ram", "zram", "sr", "fd", "nbd")
+# virtual disks with no SMART behind them: virtio-blk, Xen, SD/eMMC
+NO_SMART = ("vd", "xvd", "mmcblk")
+PERMISSION_HINT = "permission denied (run as root or grant CAP_SYS_RAWIO / CAP_SYS_ADMIN for NVMe)"
+MISSING_HINT = "smartctl not found: install smartmontools"
+STANDBY_MESSAGE = "in standby, skipped"
+
+
+@dataclass(frozen=True)
+class DiskTarget:
+    """A physical disk to read, with what /sys/block says about it (read without opening the device)."""
+
+    name: str  # kernel name: sda, nvme0n1
+    transport: str | None = None  # ata, scsi, nvme, usb, ...
+    rotational: bool | None = None  # None when sysfs does not say: treated as spinning (standby check)
+    model: str | None = None
+    serial: str | None = None
+    wwn: str | None = None  # normalized like blockdev's (parsers.sysblock.classify)
+
+    @property
+    def solid_state(self) -> bool:
+        return self.transport == "nvme" or self.name.startswith("nvme") or self.rotational is False
+
+
+def smartctl_argv(target: DiskTarget) -> list[str]:
+    """The exact command run for one disk (also what `raidwatch record` captures and replay looks up)."""
+    argv = [SMARTCTL, "-a"]
+    if target.transport == "nvme" or target.name.startswith("nvme"):
+        argv += ["-d", "nvme"]
+    elif not target.solid_state:
+        argv += ["-n", "standby"]  # exit 2 and read nothing if the disk sleeps (or is in SLEEP mode)
+    argv.append(f"/dev/{target.name}")
+    return argv
+
+
+def identity_of(wwn: str | None, model: str | None, serial: str | None, name: str) -> str:
+    """The same key inventory.disk_identity gives: WWN, then model+serial, then the kernel name."""
+    if wwn:
+        return f"wwn:{wwn}"
+    if serial and model:
+        return f"serial:{model.strip()}:{serial.strip()}"
+    if serial:
+        return f"serial:{serial.strip()}"
+    return f"name:{name}"
+
+
+def reading_time(probe: Probe) -> float:
+    """When the readings are from: now on a live host, the recording's time when replayed."""
+    if probe.is_replay:
+        recorded = probe.header().recorded_at
+        if recorded:
+            try:
+                return datetime.fromisoformat(recorded).timestamp()
+            except ValueError:
+                pass
+    return time.time()
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What reading one disk gave."""
+
+    disk: Disk | None = None
+    problems: tuple[Problem, ...] = ()
+    notes: tuple[str, ...] = ()
+    missing: bool = False  # smartctl is not installed (or not in the recording)
+
+
+class SmartCollector(Collector):
+    """SMART health of every physical disk, read in a bounded pool; sleeping disks keep their last reading."""
+
+    name = "smart"
+    platforms = frozenset({"Linux", "Darwin"})
+    timeout: float = 30.0  # seconds per device
+    max_workers: int = 4
+
+    def __init__(
+        self,
+        timeout: float | None = None,
+        max_workers: int | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        if timeout is not None:
+            self.timeout = timeout
+        if max_workers is not None:
+            self.max_workers = max(1, max_workers)
+        self.clock = clock
+        # identity -> the last full reading, shown (with its age) while the disk sleeps
+        self._previous: dict[str, SmartHealth] = {}
+        self._lock = threading.Lock()
+
+    def applicable(self, probe: Probe, header: HostHeader) -> str | None:
+        reason = super().applicable(probe, header)
+        if reason:
+            return reason
+        if header.os == "Darwin":
+            # TODO: physical disks on macOS come from the diskutil collector's discovery; until then, none.
+            return "not yet on Darwin (disk discovery comes with the diskutil collector)"
+        return None
+
+    # ------------------------------------------------------------------------------------------ discovery
+
+    def discover(self, probe: Probe) -> tuple[list[DiskTarget], list[str]]:
+        """Whole physical disks from /sys/block (nothing is opened, so nothing wakes), and notes."""
+        notes: list[str] = []
+        targets: list[DiskTarget] = []
+        for name in probe.list_dir(SYS_BLOCK):
+            if name.startswith(NOT_DISKS):
+                continue
+            if name.startswith(NO_SMART):
+                notes.append(f"{name}: virtual or flash-card disk, no SMART to read")
+                continue
+            targets.append(self._target(probe, name))
+        return targets, notes
+
+    def _opt(self, probe: Probe, path: str) -> str | None:
+        try:
+            return probe.read_optional(path)
+        except ProbeError:
+            return None
+
+    def _target(self, probe: Probe, name: str) -> DiskTarget:
+        base = f"{SYS_BLOCK}/{name}"
+        try:
+            link = probe.read_link(base)
+        except ProbeError:
+            link = ""
+        return DiskTarget(
+            name=name,
+            transport=transport_from_link(name, link),
+            rotational=parse_flag(self._opt(probe, f"{base}/queue/rotational")),
+            model=self._opt(probe, f"{base}/device/model") or None,
+            serial=(self._opt(probe, f"{base}/device/serial") or self._opt(probe, f"{base}/serial")) or None,
+            wwn=classify(self._opt(probe, f"{base}/wwid") or self._opt(probe, f"{base}/device/wwid")),
+        )
+
+    # ------------------------------------------------------------------------------------------ collect
+
+    def collect(self, probe: Probe) -> Contribution:
+        try:
+            targets, notes = self.discover(probe)
+        except ProbeError as exc:
+            return Contribution(problems=(self.problem(SYS_BLOCK, str(exc), "critical"),))
+        now = self.clock() if self.clock is not None else reading_time(probe)
+        outcomes: list[_Outcome] = []
+        if targets:
+            with ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="smartctl") as pool:
+                outcomes = list(pool.map(lambda t: self.read_disk(probe, t, now), targets))
+        problems: list[Problem] = []
+        disks: list[Disk] = []
+        missing = any(o.missing for o in outcomes)
+        for o in outcomes:
+            if o.disk is not None:
+                disks.append(o.disk)
+            problems.extend(o.problems)
+            notes.extend(o.notes)
+        if missing:
+            problems.insert(0, self.problem(SMARTCTL, MISSING_HINT))
+        for n in notes:
+            log.debug("smart: %s", n)
+        return Contribution(disks=tuple(disks), problems=tuple(problems), notes=tuple(notes))
+
+    def read_disk(self, probe: Probe, target: DiskTarget, now: float) -> _Outcome:
+        """Run smartctl for one disk and turn the result into a Disk carrying its SmartHealth."""
+        argv = smartctl_argv(target)
+        command = " ".join(argv)
+        dev = f"/dev/{target.name}"
+        res = probe.run(argv, timeout=self.timeout)
+        if res.missing:
+            return _Outcome(missing=True)
+        if res.timed_out:
+            why = f"smartctl timed out after {self.timeout:g}s (process group killed); the disk may be hung"
+            health = SmartHealth(assessment="UNKNOWN", message=why, reasons=(why,))
+            return _Outcome(self._disk(target, health), (self.problem(dev, why),))
+        if res.returncode is None:  # could not be started (not executable, ...)
+            why = res.describe_failure() or f"`{command}`: could not run"
+            return _Outcome(self._disk(target, None), (self.problem(dev, why),))
+        try:
+            health = parse_smartctl_text(self._text(res), command, res.returncode)
+        except ParseError as exc:
+            why = f"smartctl output not understood: {exc}"
+            unknown = SmartHealth(assessment="UNKNOWN", exit_status=res.returncode, message=why, read_at=now)
+            return _Outcome(self._disk(target, unknown), (self.problem(dev, why),))
+        if health.standby:
+            return self._standby(target, health)
+        health = replace(health, read_at=now)
+        if health.permission_denied:
+            return _Outcome(self._disk(target, health), (self.problem(dev, PERMISSION_HINT),))
+        if health.open_failed:
+            why = f"smartctl could not open the device: {health.open_failed}"
+            return _Outcome(self._disk(target, health), (self.problem(dev, why),))
+        disk = self._disk(target, health)
+        if health.health_passed is not None or health.assessment != "UNKNOWN":
+            with self._lock:
+                self._previous[self._key(target)] = health
+                self._previous[disk.identity] = health
+        return _Outcome(disk)
+
+    def _standby(self, target: DiskTarget, health: SmartHealth) -> _Outcome:
+        with self._lock:
+            prev = self._previous.get(self._key(target))
+        if prev is None:
+            kept = SmartHealth(
+                assessment="UNKNOWN",
+                standby=True,
+                message=STANDBY_MESSAGE,
+                exit_status=health.exit_status,
+                exit_bits=health.exit_bits,
+                reasons=(STANDBY_MESSAGE + ": no earlier reading",),
+            )
+            note = f"{target.name}: {STANDBY_MESSAGE} (no earlier reading)"
+        else:
+            kept = replace(prev, standby=True, message=STANDBY_MESSAGE + "; showing the last reading")
+            note = f"{target.name}: {STANDBY_MESSAGE}; last reading kept (read at {prev.read_at})"
+        return _Outcome(self._disk(target, kept), notes=(note,))
+
+    @staticmethod
+    def _text(res: CommandResult) -> str:
+        # smartctl writes its report (errors included) to stdout; stderr only when stdout has nothing
+        return res.stdout if res.stdout.strip() else res.stderr
+
+    @staticmethod
+    def _key(target: DiskTarget) -> str:
+        """A key for the previous reading that is known before reading (sysfs identity, else the name)."""
+        return identity_of(target.wwn, target.model, target.serial, target.name)
+
+    @staticmethod
+    def _disk(target: DiskTarget, health: SmartHealth | None) -> Disk:
+        """The disk as SMART sees it; inventory merges it over the /sys/block one (sysfs identity first)."""
+        wwn = target.wwn or (classify(health.wwn) if health else None)
+        serial = target.serial or (health.serial if health else None)
+        model = target.model or (health.model if health else None)
+        if not target.wwn and not target.serial and health is not None:
+            model = health.model or target.model  # the identity pair must come from one source
+        return Disk(
+            name=target.name,
+            identity=identity_of(wwn, model, serial, target.name),
+            model=model,
+            serial=serial,
+            wwn=wwn,
+            size_bytes=health.capacity_bytes if health else None,
+            rotational=target.rotational,
+            transport=target.transport,
+            smart=health,
+        )
