@@ -121,7 +121,10 @@ class _StackBuilder:
                 redundant=red,
             )
         if not red:
-            return StackNode(arr.name, arr.kind, detail=label, children=children, need=None)
+            # raid0/linear/stripe/concat need every member; one that is already missing means down
+            missing = (arr.raid_disks or len(children)) - len(children)
+            need = len(children) + 1 if missing > 0 else None
+            return StackNode(arr.name, arr.kind, detail=label, children=children, need=need)
         n = arr.raid_disks or len(children)
         m = arr.in_sync_disks if arr.in_sync_disks is not None else len(children)
         left = arr.member_losses_survivable() - (n - m)
@@ -251,6 +254,9 @@ def build_inventory(
     volumes = []
     for m in mounts:
         name = _resolve(m, devices)
+        base = m.device.rsplit("/", 1)[-1]
+        if name is None and base in arrays:
+            name = base  # a RAID set's device node with no block-device record (e.g. macdisks failed)
         if name is None:
             volumes.append(
                 Volume(
@@ -267,7 +273,7 @@ def build_inventory(
             )
             continue
         stack = annotate(builder.node(name))
-        keys = sorted({n.key or n.name for n in _mentions(stack) if not n.children and n.kind != "md"})
+        keys = sorted({n.key or n.name for n in _mentions(stack) if not n.children and n.name not in arrays})
         unknown = [n for n in _mentions(stack) if n.kind == "unknown"]
         problem = None
         if unknown:

@@ -166,6 +166,8 @@ def _comparable(inv: dict) -> dict:
     inv.pop("collected_at")
     inv["header"] = {k: v for k, v in inv["header"].items() if k not in ("recorded_at", "raidwatch_version")}
     inv["collectors"] = [{k: v for k, v in c.items() if k != "duration_seconds"} for c in inv["collectors"]]
+    # two SMART readings taken seconds apart differ in time and temperature; the rest must not
+    inv["disks"] = [dict(d, smart=d["smart"] is not None) for d in inv["disks"]]
     return inv
 
 

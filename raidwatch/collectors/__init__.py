@@ -15,6 +15,8 @@ BUILTIN = {
     "blockdev": "raidwatch.collectors.blockdev:BlockDevCollector",
     "mounts": "raidwatch.collectors.mounts:MountsCollector",
     "smart": "raidwatch.collectors.smart:SmartCollector",
+    "appleraid": "raidwatch.collectors.appleraid:AppleRaidCollector",
+    "macdisks": "raidwatch.collectors.macdisks:MacDisksCollector",
 }
 
 
