@@ -52,6 +52,16 @@ _REBUILDS = (SyncAction.RECOVERY, SyncAction.RESYNC, SyncAction.RESHAPE)
 
 
 @dataclass(frozen=True)
+class RoleCoverage:
+    """A role of the host's policy and the mounted volumes it covers (what the exporter labels by role)."""
+
+    role: str
+    require: str  # mirror | any | none
+    mountpoints: tuple[str, ...]  # mounted volumes the role covers; empty when none is mounted
+    optional: bool = False
+
+
+@dataclass(frozen=True)
 class Evaluation:
     """The findings for one host, those silenced by exemptions, and the policy layers used."""
 
@@ -59,6 +69,7 @@ class Evaluation:
     findings: tuple[Finding, ...]
     exempted: tuple[tuple[Finding, str], ...] = ()  # (finding, exemption key)
     layers: tuple[str, ...] = ()
+    roles: tuple[RoleCoverage, ...] = ()  # every role of the policy, with the volumes it covers
 
     @property
     def worst(self) -> Severity | None:
@@ -123,8 +134,8 @@ def _rebuilding_within_grace(v: Volume, inv: HostInventory, grace: float) -> boo
         s = a.sync
         if s is None or not s.running or s.action not in _REBUILDS or s.speed_kib_s == 0:
             return False
-        if s.finish_seconds is None or s.finish_seconds > grace:
-            return False
+        if s.finish_seconds is not None and s.finish_seconds > grace:
+            return False  # no ETA (AppleRAID gives none): a progressing rebuild gets the benefit of the doubt
     return True
 
 
@@ -416,4 +427,10 @@ def evaluate(inv: HostInventory, policy: HostPolicy, today: date | None = None) 
             )
     order = {C: 0, W: 1, INFO: 2}
     kept.sort(key=lambda f: (order[f.severity], f.code, f.subject))
-    return Evaluation(host=policy.host, findings=tuple(kept), exempted=tuple(exempted), layers=policy.layers)
+    roles = tuple(
+        RoleCoverage(r.name, r.require, tuple(v.mountpoint for v in _role_volumes(r, inv)), r.optional)
+        for r in policy.roles
+    )
+    return Evaluation(
+        host=policy.host, findings=tuple(kept), exempted=tuple(exempted), layers=policy.layers, roles=roles
+    )

@@ -459,6 +459,7 @@ HDD_ST2000 = "corpus:truenas-py-smart/sat_hdd_0_issue70/_-d_sat_--all__dev_sg2"
 HDD_OOS12000 = "corpus:truenas-py-smart/sata_hdd_0_issue42/_-d_ata_--all__dev_sdau"
 HDD_PENDING = "fixtures:ata-pending-st2000nm000a.txt"  # hand-edited: 8 pending, failed self-test
 STANDBY = "fixtures:standby-sda.txt"
+NVME_SAMSUNG = "corpus:truenas-py-smart/nvme_0/_-d_nvme_--all__dev_nvme0"
 
 
 def bundled_hosts(root: Path = HOSTS) -> list[Path]:
@@ -698,6 +699,91 @@ def bundled_hosts(root: Path = HOSTS) -> list[Path]:
                 ),
             ],
             mounts=[("/dev/md0", "/tank", "xfs", "9:0")],
+            root=root,
+        )
+    )
+    # 5. app05: the compliant one: / and /srv each on a healthy md raid1 over two SSDs, SMART clean.
+    sda = Disk(
+        "sda",
+        480 * GIB,
+        "Samsung SSD 860 PRO 512GB",
+        "S42YNX0M800501B",
+        "naa.5002538e40a1c501",
+        False,
+        {"sda1": 32 * GIB, "sda2": 440 * GIB},
+    )
+    sdb = Disk(
+        "sdb",
+        480 * GIB,
+        "Samsung SSD 860 PRO 512GB",
+        "S42YNX0M800502C",
+        "naa.5002538e40a1c502",
+        False,
+        {"sdb1": 32 * GIB, "sdb2": 440 * GIB},
+    )
+    sda.smart = Smart(SSD_LITEON)
+    sdb.smart = Smart(SSD_LITEON)
+    made.append(
+        write_host(
+            "app05-healthy",
+            hostname="app05",
+            disks=[sda, sdb],
+            arrays=[
+                MdArray(
+                    "md0",
+                    "raid1",
+                    2,
+                    [Member("sda1", 0, 0), Member("sdb1", 1, 1)],
+                    33553344,
+                    _uuid(0xA50),
+                    events=412,
+                ),
+                MdArray(
+                    "md1",
+                    "raid1",
+                    2,
+                    [Member("sda2", 0, 0), Member("sdb2", 1, 1)],
+                    461240320,
+                    _uuid(0xA51),
+                    events=9876,
+                ),
+            ],
+            mounts=[("/dev/md0", "/", "ext4", "9:0"), ("/dev/md1", "/srv", "xfs", "9:1")],
+            root=root,
+        )
+    )
+    # 6. api06: compliant too, on NVMe: / on md0 raid1 over two NVMe namespaces (smartctl -d nvme).
+    nvmes = []
+    for i, serial in enumerate(("S4EWNX0R600101", "S4EWNX0R600102")):
+        n = Disk(
+            f"nvme{i}n1",
+            500 * GIB,
+            "Samsung SSD 970 EVO Plus 500GB",
+            serial,
+            f"eui.0025385b01a0c{i:03x}",
+            False,
+            {f"nvme{i}n1p1": 1 * GIB, f"nvme{i}n1p2": 498 * GIB},
+            link=f"../devices/pci0000:00/0000:00:1d.{i}/0000:3{i}:00.0/nvme/nvme{i}/nvme{i}n1",
+        )
+        n.smart = Smart(NVME_SAMSUNG)
+        nvmes.append(n)
+    made.append(
+        write_host(
+            "api06-nvme-mirror",
+            hostname="api06",
+            disks=nvmes,
+            arrays=[
+                MdArray(
+                    "md0",
+                    "raid1",
+                    2,
+                    [Member("nvme0n1p2", 0, 0), Member("nvme1n1p2", 1, 1)],
+                    522190848,
+                    _uuid(0xA60),
+                    events=3310,
+                ),
+            ],
+            mounts=[("/dev/md0", "/", "ext4", "9:0"), ("/dev/nvme0n1p1", "/boot/efi", "vfat", "259:1")],
             root=root,
         )
     )
