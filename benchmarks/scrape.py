@@ -82,7 +82,8 @@ def synthetic_host(root: Path, arrays: int) -> Path:
                 sync_speed="50000",
                 mdadm_state="clean, degraded, recovering",
                 rebuild_status="50% complete",
-                sync_line="[==========>..........]  recovery = 50.0% (50/100) finish=10.0min speed=50000K/sec",
+                sync_line="[==========>..........]  recovery = 50.0% (50/100) "
+                "finish=10.0min speed=50000K/sec",
             )
         mds.append(
             g.MdArray(f"md{n}", "raid1", 2, members, 103809024, f"{n:08x}-0000-0000-0000-000000000000", **kw)
@@ -233,12 +234,12 @@ def main() -> int:
                 _cur, peak = rss_kib(p.pid)
                 rows.append((n, name, res, peak))
         print()
-        print(f"| clients | exporter | p50 ms | p99 ms | requests/s | peak RSS MiB | non-2xx |")
+        print("| clients | exporter | p50 ms | p99 ms | requests/s | peak RSS MiB | non-2xx |")
         print("|---:|---|---:|---:|---:|---:|---:|")
         for n, name, res, peak in rows:
             print(
-                f"| {n} | {name} | {res['p50']:.2f} | {res['p99']:.2f} | {res['rps']:.0f} | {peak / 1024:.1f} | "
-                f"{res['non2xx']:.0f} |"
+                f"| {n} | {name} | {res['p50']:.2f} | {res['p99']:.2f} | {res['rps']:.0f} "
+                f"| {peak / 1024:.1f} | {res['non2xx']:.0f} |"
             )
         ten = {name: res for n, name, res, _ in rows if n == 10}
         if len(ten) == 2:
