@@ -3,7 +3,10 @@
 The bundled Mac hosts under tests/hosts/ were made with `python tests/hostgen_mac.py` and are committed
 as data; each holds what `raidwatch record` writes on such a Mac when the appleraid, macdisks and mounts
 collectors run: `diskutil appleRAID list`, `diskutil list -plist`, `diskutil info -plist diskN` for
-the whole disks, and the mount table (psutil). What is real and what is modelled: tests/hosts/README-macos.md.
+the whole disks, and the mount table (psutil); and, for the smart collector, one `smartctl -a` per physical
+disk: REAL recorded smartctl text (../shared/corpus/smartctl-text, tests/fixtures/smartctl) with the identity
+lines set to the host's disk (hostgen.adapt_identity), under the exact argv the smart collector runs.
+What is real and what is modelled: tests/hosts/README-macos.md.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import plistlib
+import re
 import shutil
 import sys
 from dataclasses import dataclass, field
@@ -20,9 +24,18 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make the checkout importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+# tests/ is on sys.path (pytest, or `python tests/hostgen_mac.py`)
+from hostgen import Disk as LinuxDisk
+from hostgen import adapt_identity
+
+from raidwatch.collectors.smart import DiskTarget, smartctl_argv
+from raidwatch.parsers.diskutil_list import smart_transport
 from raidwatch.probe import command_slug
 
 HOSTS = Path(__file__).resolve().parent / "hosts"
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "tests" / "fixtures" / "smartctl"
+CORPUS = REPO.parent / "shared" / "corpus" / "smartctl-text"
 GB = 1000**3
 APFS_CONTAINER = "EF57347C-0000-11AA-AA11-00306543ECAC"
 
@@ -81,6 +94,12 @@ Apple RAID Version:   2
 
 NO_SETS = "No AppleRAID sets found\n"
 
+# Real smartctl -a reports used for the Mac disks (see tests/hosts/README-macos.md).
+HDD_DESKTOP = "corpus:truenas-py-smart/sata_hdd_0_issue42/_-d_ata_--all__dev_sdau"  # 7200 rpm SATA
+HDD_ULTRASTAR = "corpus:truenas-py-smart/sata_hdd_1_issue46/_-d_ata_--all__dev_sdau"  # WD/HGST Ultrastar
+HDD_SEAGATE = "corpus:truenas-py-smart/sat_hdd_0_issue70/_-d_sat_--all__dev_sg2"  # Seagate
+NVME = "fixtures:nvme-kbg30zmv256g.txt"  # a 256 GB NVMe SSD
+
 
 def plist_text(obj: Any) -> str:
     return plistlib.dumps(obj, fmt=plistlib.FMT_XML, sort_keys=True).decode("utf-8")
@@ -96,6 +115,15 @@ class Part:
 
 
 @dataclass
+class MacSmart:
+    """One recorded `smartctl -a` of a Mac disk: real text from `source`, the exit status smartctl gave."""
+
+    source: str  # "fixtures:NAME" (tests/fixtures/smartctl) or "corpus:PATH" (../shared/corpus/smartctl-text)
+    rc: int = 0
+    edit: str | None = None  # a named edit (EDITS), said in tests/hosts/README-macos.md
+
+
+@dataclass
 class PhysDisk:
     ident: str
     size: int
@@ -105,6 +133,11 @@ class PhysDisk:
     internal: bool = True
     solid_state: bool | None = None  # None: this macOS's diskutil has no SolidState key
     scheme: str = "GUID_partition_scheme"
+    # what smartctl says of the disk (diskutil names no serial or WWN)
+    model: str | None = None  # smartctl's Device Model / Model Number; default: MediaName without " Media"
+    serial: str | None = None
+    wwn: str | None = None  # naa.5000cca..., or None: the drive reports none (the line is dropped)
+    smart: MacSmart | None = None
 
 
 @dataclass
@@ -311,6 +344,78 @@ def write_command(
     (c / "stderr").write_text(stderr)
 
 
+def _source_text(source: str) -> str:
+    kind, _, rel = source.partition(":")
+    path = (FIXTURES if kind == "fixtures" else CORPUS) / rel
+    if not path.is_file():
+        raise SystemExit(f"hostgen_mac: {path}: missing (the corpus lives in ../shared/corpus by the repo)")
+    return path.read_bytes().decode("utf-8", "replace")
+
+
+def smart_target(w: PhysDisk) -> DiskTarget:
+    """What the smart collector makes of this disk's `diskutil info` (so the argv is the one it runs)."""
+    rotational = (not w.solid_state) if w.solid_state is not None else None
+    return DiskTarget(name=w.ident, transport=smart_transport(w.protocol), rotational=rotational, os="Darwin")
+
+
+def _set_line(text: str, key: str, value: str) -> str:
+    return re.sub(rf"^({re.escape(key)}:\s+).*$", lambda m: m.group(1) + value, text, flags=re.M)
+
+
+def adapt_mac(text: str, w: PhysDisk) -> str:
+    """hostgen.adapt_identity for a Mac disk, plus the NVMe capacity line; no WWN: the WWN lines go."""
+    model = w.model or w.media_name.removesuffix(" Media")
+    text = adapt_identity(text, LinuxDisk(w.ident, w.size, model, w.serial or "", w.wwn))
+    if w.wwn is None:  # the original disk's WWN / EUI-64 would be taken for this disk's identity
+        text = re.sub(r"^(?:LU WWN Device Id|Namespace 1 IEEE EUI-64):.*\n", "", text, flags=re.M)
+    if "Namespace 1 Size/Capacity:" in text:
+        text = _set_line(text, "Namespace 1 Size/Capacity", f"{w.size:,} [{w.size / 1e9:.0f} GB]")
+    return text
+
+
+def _no_power_mode(text: str) -> str:
+    """What smartctl prints on macOS for `-n standby` on an ATA disk (IOKit has no CHECK POWER MODE)."""
+    line = "CHECK POWER MODE not implemented, ignoring -n option\n"
+    head = "=== START OF INFORMATION SECTION ===\n"
+    assert head in text
+    return text.replace(head, line + head, 1)
+
+
+def _edit_failing_hdd(text: str) -> str:
+    """A dying spinning disk: health FAILED, reallocated sectors past the threshold now, pending sectors."""
+    text = text.replace(
+        "SMART overall-health self-assessment test result: PASSED\n",
+        "SMART overall-health self-assessment test result: FAILED!\n"
+        "Drive failure expected in less than 24 hours. SAVE ALL DATA.\n"
+        "See vendor-specific Attribute list for failed Attributes.\n",
+    )
+    rows = {
+        "  5 Reallocated_Sector_Ct": "0x0033   001   001   001    Pre-fail  Always   FAILING_NOW 2047",
+        "197 Current_Pending_Sector": "0x0022   100   100   000    Old_age   Always       -       312",
+        "198 Offline_Uncorrectable": "0x0008   100   100   000    Old_age   Offline      -       96",
+    }
+    for head, rest in rows.items():
+        text = re.sub(rf"^{re.escape(head)}\s+.*$", f"{head:<27} {rest}", text, flags=re.M)
+    assert "FAILING_NOW 2047" in text and "FAILED!" in text and " 312" in text
+    return text
+
+
+EDITS = {"failing-hdd": _edit_failing_hdd}
+
+
+def write_smart(d: Path, w: PhysDisk) -> None:
+    sm = w.smart
+    if sm is None:
+        return
+    argv = smartctl_argv(smart_target(w))
+    text = adapt_mac(_source_text(sm.source), w)
+    if "-n" in argv and "Device Model:" in text:
+        text = _no_power_mode(text)
+    if sm.edit:
+        text = EDITS[sm.edit](text)
+    write_command(d, tuple(argv), text, returncode=sm.rc)
+
+
 def write_mac_host(
     name: str,
     *,
@@ -354,6 +459,9 @@ def write_mac_host(
     for w in wholes:
         if not isinstance(w, ApfsContainer):
             write_command(d, ("diskutil", "info", "-plist", w.ident), info_plist(w))
+    for w in wholes:
+        if isinstance(w, PhysDisk):
+            write_smart(d, w)
     for argv, (rc, out, err) in (extra_commands or {}).items():
         write_command(d, argv, out, returncode=rc, stderr=err)
     return d
@@ -379,14 +487,26 @@ def xserve01(root: Path = HOSTS) -> Path:
             Part("disk0s1", 209715200, "EFI"),
             Part("disk0s2", 999860912128, "Apple_HFS", "Scratch", "/Volumes/Scratch"),
         ],
+        serial="JP2940HZ1A7B3C",
+        wwn="naa.5000cca36cd10a01",
+        smart=MacSmart(HDD_DESKTOP),
     )
     disks = [
-        PhysDisk(f"disk{n}", 1000204886016, model, proto, _raid_part(f"disk{n}s1", member))
-        for n, model, proto in (
-            (1, "Hitachi HDS721010CLA332 Media", "SATA"),
-            (2, "Hitachi HDS721010CLA332 Media", "SATA"),
-            (3, "HITACHI HUA722010CLA330 Media", "SAS"),
-            (4, "HITACHI HUA722010CLA330 Media", "SAS"),
+        PhysDisk(
+            f"disk{n}",
+            1000204886016,
+            model,
+            "SATA",  # Xserve drive modules are SATA (or SAS, which smartctl cannot read on macOS)
+            _raid_part(f"disk{n}s1", member),
+            serial=serial,
+            wwn=wwn,
+            smart=MacSmart(source),
+        )
+        for n, model, serial, wwn, source in (
+            (1, "Hitachi HDS721010CLA332 Media", "JP2940HZ1B8D4E", "naa.5000cca36cd10b12", HDD_DESKTOP),
+            (2, "Hitachi HDS721010CLA332 Media", "JP2940HZ1C9E5F", "naa.5000cca36cd10c23", HDD_DESKTOP),
+            (3, "HITACHI HUA722010CLA330 Media", "JPW9K0N10DAB7G", "naa.5000cca22bc21d34", HDD_ULTRASTAR),
+            (4, "HITACHI HUA722010CLA330 Media", "JPW9K0N10EBC8H", "naa.5000cca22bc21e45", HDD_ULTRASTAR),
         )
     ]
     boot = RaidSetDisk(
@@ -440,6 +560,8 @@ def powermac02(root: Path = HOSTS) -> Path:
             Part("disk0s2", 249925132288, "Apple_HFS", "Macintosh HD", "/"),
         ],
         scheme=apm,
+        serial="5ND1JQ7K",  # drives of that age report no WWN
+        smart=MacSmart(HDD_SEAGATE),
     )
     data_disks = [
         PhysDisk(
@@ -453,8 +575,14 @@ def powermac02(root: Path = HOSTS) -> Path:
                 Part(f"disk{n}s3", 134217728, "Apple_Boot", "Boot OS X"),
             ],
             scheme=apm,
+            serial=serial,
+            smart=smart,
         )
-        for n in (1, 2)
+        for n, serial, smart in (
+            (1, "WD-WCAS81234567", MacSmart(HDD_ULTRASTAR)),
+            # the mirror member AppleRAID failed (disk2s2): SMART says why (hand-edited, README-macos.md)
+            (2, "WD-WCAS87654321", MacSmart(HDD_ULTRASTAR, rc=24, edit="failing-hdd")),
+        )
     ]
     data = RaidSetDisk(
         "disk3",
@@ -495,6 +623,8 @@ def macmini03(root: Path = HOSTS) -> Path:
             Part("disk0s3", 5368664064, "Apple_APFS_Recovery"),
         ],
         solid_state=True,
+        serial="0ba02c8e1a3f4d21",
+        smart=MacSmart(NVME),
     )
     isc = ApfsContainer(
         "disk1",

@@ -29,6 +29,7 @@ from raidwatch.collectors.blockdev import BlockDevCollector
 from raidwatch.collectors.macdisks import MacDisksCollector, info_argv
 from raidwatch.collectors.md import MdCollector
 from raidwatch.collectors.mounts import MountsCollector
+from raidwatch.collectors.smart import SmartCollector
 from raidwatch.errors import ParseError
 from raidwatch.inventory import collect_inventory
 from raidwatch.model import HostInventory, MemberState, Severity, StackNode, SyncAction
@@ -85,7 +86,7 @@ def test_mac_hosts_record_exactly_what_the_collectors_run(host: Path) -> None:
             ran.append(tuple(argv))
             return super().run(argv, timeout)
 
-    inv = collect_inventory(Spy(host), mac_collectors())
+    inv = collect_inventory(Spy(host), [*mac_collectors(), SmartCollector()])
     assert set(ran) == recorded
     assert json.loads((host / "host.json").read_text())["os"] == "Darwin"
     assert not inv.problems
@@ -587,5 +588,5 @@ def test_cli_inventory_on_mac_hosts(host: Path, mount: str, tolerated: int) -> N
     assert vol["failures_tolerated"] == tolerated
     runs = {r["name"]: r for r in data["collectors"]}
     assert runs["appleraid"]["skipped"] is None and runs["md"]["skipped"]
-    if host == MACMINI:
-        assert vol["disks"] == ["name:disk0"]
+    if host == MACMINI:  # the SSD's identity comes from SMART (diskutil names no serial)
+        assert vol["disks"] == ["serial:APPLE SSD AP0256Q:0ba02c8e1a3f4d21"]

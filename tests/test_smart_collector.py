@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, HOSTS
+from conftest import FIXTURES, HOSTS, needs_corpus
 from hostgen import GIB, Disk, adapt_identity, smart_target, write_command, write_host
 
 from raidwatch.collectors import available
@@ -542,3 +542,182 @@ def answer_or_nvme(answer):  # type: ignore[no-untyped-def]
         return answer(argv)
 
     return run
+
+
+# ------------------------------------------------------------------------------------------ macOS
+
+MAC_PHYSICAL = {
+    # host -> its physical disks; what is not listed is an AppleRAID set or an APFS container
+    "xserve01-mirrors-rebuilding": ["disk0", "disk1", "disk2", "disk3", "disk4"],  # not sets disk5, disk6
+    "powermac02-single-boot-failed-mirror": ["disk0", "disk1", "disk2"],  # not set disk3
+    "macmini03-apfs": ["disk0"],  # not containers disk1, disk2, disk3
+}
+MAC_SSD = "corpus:truenas-py-smart/sata_ssd_macos_0/_-d_ata_--all_IOService"
+
+
+@pytest.mark.parametrize("host", sorted(MAC_PHYSICAL))
+def test_darwin_discovery_picks_only_physical_disks(host: str) -> None:
+    col = SmartCollector()
+    probe = ReplayProbe(HOSTS / host)
+    assert col.applicable(probe, probe.header()) is None
+    targets, notes = col.discover(probe)
+    assert [t.name for t in targets] == MAC_PHYSICAL[host]
+    assert all(t.os == "Darwin" for t in targets)
+    others = {n.split(":", 1)[0] for n in notes if "not a physical disk" in n}
+    if host.startswith("xserve"):
+        assert others == {"disk5", "disk6"}
+    elif host.startswith("powermac"):
+        assert others == {"disk3"}
+    else:
+        assert others == set()  # APFS containers are known from the list alone: not even asked about
+
+
+def test_darwin_argv_per_disk() -> None:
+    xserve, _ = SmartCollector().discover(ReplayProbe(HOSTS / "xserve01-mirrors-rebuilding"))
+    # Snow Leopard's diskutil has no SolidState key: unknown is treated as spinning
+    assert [smartctl_argv(t) for t in xserve] == [
+        ["smartctl", "-a", "-n", "standby", f"/dev/disk{n}"] for n in range(5)
+    ]
+    assert all(t.transport == "ata" and t.rotational is None for t in xserve)
+    (mini,) = SmartCollector().discover(ReplayProbe(HOSTS / "macmini03-apfs"))[0]
+    assert mini.transport == "nvme" and mini.rotational is False
+    assert smartctl_argv(mini) == ["smartctl", "-a", "/dev/disk0"]  # no -d: smartctl picks ATA/NVMe on Darwin
+    assert smartctl_argv(DiskTarget("disk1", "ata", False, os="Darwin")) == ["smartctl", "-a", "/dev/disk1"]
+    assert smartctl_argv(DiskTarget("disk2", "ata", True, os="Darwin")) == [
+        "smartctl",
+        "-a",
+        "-n",
+        "standby",
+        "/dev/disk2",
+    ]
+    assert smartctl_argv(DiskTarget("disk3", "usb", None, os="Darwin"))[2:4] == ["-n", "standby"]
+
+
+def test_smart_transport_and_physical_disk_rules() -> None:
+    from raidwatch.parsers.diskutil import DiskInfo
+    from raidwatch.parsers.diskutil_list import ListedDisk, is_physical_disk, smart_transport
+
+    assert [smart_transport(p) for p in ("SATA", "PCI-Express", "Apple Fabric", "NVMe", "USB", "SAS")] == [
+        "ata",
+        "nvme",
+        "nvme",
+        "nvme",
+        "usb",
+        "scsi",
+    ]
+    assert smart_transport("Thunderbolt") == "thunderbolt" and smart_transport(None) is None
+    disk = ListedDisk("disk4")
+    assert is_physical_disk(disk, DiskInfo("disk4", whole_disk=True, bus_protocol="USB", internal=False))
+    assert not is_physical_disk(disk, DiskInfo("disk4", whole_disk=True, bus_protocol="Disk Image"))
+    assert not is_physical_disk(disk, DiskInfo("disk4", raid_master=True, bus_protocol="SATA"))
+    assert not is_physical_disk(disk, DiskInfo("disk4", apfs_physical_stores=("disk0s2",)))
+    assert not is_physical_disk(disk, None)  # no `info`: nothing says it is not a RAID set
+
+
+@pytest.mark.parametrize("host", sorted(MAC_PHYSICAL))
+def test_mac_host_has_smart_for_every_physical_disk(host: str) -> None:
+    inv = _cli_inventory(host)
+    by_name = {d["name"]: d for d in inv["disks"]}
+    assert sorted(by_name) == MAC_PHYSICAL[host]
+    for name in MAC_PHYSICAL[host]:
+        smart = by_name[name]["smart"]
+        assert smart is not None and smart["assessment"] in ("PASS", "FAIL"), (host, name)
+        assert not by_name[name]["identity"].startswith("name:")  # SMART gave the serial/WWN diskutil lacks
+    assert not [p for p in inv["problems"] if p["collector"] == "smart"]
+    run = next(c for c in inv["collectors"] if c["name"] == "smart")
+    assert run["success"] and run["skipped"] is None
+
+
+def test_powermac_failed_mirror_member_is_smart_fail() -> None:
+    inv = _cli_inventory("powermac02-single-boot-failed-mirror")
+    by_name = {d["name"]: d for d in inv["disks"]}
+    failing = by_name["disk2"]["smart"]
+    assert failing["assessment"] == "FAIL" and failing["health_passed"] is False
+    assert failing["reallocated_sectors"] == 2047 and failing["pending_sectors"] == 312
+    assert by_name["disk1"]["smart"]["assessment"] == "PASS"
+    assert by_name["disk0"]["smart"]["assessment"] == "PASS"
+    data = next(v for v in inv["volumes"] if v["mountpoint"] == "/Volumes/Data")
+    assert data["disks"] == [by_name["disk1"]["identity"]]  # the failed member holds no copy
+    assert by_name["disk2"]["identity"] == "serial:WDC WD5000AAKS-00YGA0:WD-WCAS87654321"
+
+
+def test_mac_spinning_disks_note_that_standby_could_not_be_checked() -> None:
+    contrib = SmartCollector(clock=lambda: 1.0).collect(ReplayProbe(HOSTS / "xserve01-mirrors-rebuilding"))
+    assert sum("-n standby was ignored" in n for n in contrib.notes) == 5
+    mini = SmartCollector(clock=lambda: 1.0).collect(ReplayProbe(HOSTS / "macmini03-apfs"))
+    assert not [n for n in mini.notes if "standby" in n]
+
+
+def _mac(tmp_path: Path, wholes: list, commands: dict | None = None) -> Path:  # type: ignore[type-arg]
+    from hostgen_mac import write_mac_host
+
+    return write_mac_host(
+        "mac",
+        hostname="mac",
+        kernel="18.7.0",
+        machine="x86_64",
+        wholes=wholes,
+        raid_list=None,
+        mounts=[],
+        extra_commands=commands,
+        root=tmp_path,
+    )
+
+
+def _ssd(**kw):  # type: ignore[no-untyped-def]
+    from hostgen_mac import MacSmart, PhysDisk
+
+    return PhysDisk(
+        "disk0",
+        251000193024,
+        "APPLE SSD SM0256F",
+        kw.pop("protocol", "PCI"),
+        solid_state=True,
+        serial="S1XXXXXXXXXXXX",
+        wwn="naa.5002538655584d30",
+        smart=MacSmart(MAC_SSD),
+        **kw,
+    )
+
+
+@needs_corpus
+def test_real_macos_capture_of_an_ahci_pci_ssd(tmp_path: Path) -> None:
+    """The corpus's real macOS report (APPLE SSD SM0256F, an AHCI SSD on PCI): read with no -d, no -n."""
+    from hostgen_mac import PhysDisk
+
+    image = PhysDisk("disk4", 1 << 30, "Disk Image", "Disk Image", internal=False)
+    host = _mac(tmp_path, [_ssd(), image])
+    assert json.loads((host / "commands" / "smartctl_-a_dev_disk0" / "cmd.json").read_text())["argv"] == [
+        "smartctl",
+        "-a",
+        "/dev/disk0",
+    ]
+    contrib = SmartCollector(clock=lambda: 1.0).collect(ReplayProbe(host))
+    (disk,) = contrib.disks  # the disk image is no physical disk
+    assert disk.name == "disk0" and disk.identity == "wwn:naa.5002538655584d30"
+    assert disk.smart is not None and disk.smart.assessment == "PASS" and disk.smart.temperature_celsius == 52
+    assert not contrib.problems
+
+
+def test_mac_without_diskutil_is_one_problem(tmp_path: Path) -> None:
+    host = _mac(tmp_path, [], {("diskutil", "list", "-plist"): (None, "", "diskutil: command not found")})
+    contrib = SmartCollector().collect(ReplayProbe(host))
+    assert not contrib.disks and len(contrib.problems) == 1
+    assert contrib.problems[0].subject == "diskutil list -plist" and contrib.problems[0].collector == "smart"
+    garbled = _mac(tmp_path, [], {("diskutil", "list", "-plist"): (0, "not a plist", "")})
+    contrib = SmartCollector().collect(ReplayProbe(garbled))
+    assert not contrib.disks and len(contrib.problems) == 1
+
+
+@needs_corpus
+def test_mac_info_failure_is_a_problem_for_that_disk_only(tmp_path: Path) -> None:
+    from hostgen_mac import MacSmart, PhysDisk
+
+    other = PhysDisk("disk1", 500107862016, "ST3500418AS", "SATA", serial="9VM1", smart=MacSmart(MAC_SSD))
+    host = _mac(
+        tmp_path, [_ssd(protocol="SATA"), other], {("diskutil", "info", "-plist", "disk1"): (1, "", "")}
+    )
+    contrib = SmartCollector(clock=lambda: 1.0).collect(ReplayProbe(host))
+    assert [d.name for d in contrib.disks] == ["disk0"]
+    assert [p.subject for p in contrib.problems] == ["/dev/disk1"]
+    assert "SMART not read" in contrib.problems[0].message

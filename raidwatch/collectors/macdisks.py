@@ -9,8 +9,11 @@ from raidwatch.errors import ParseError
 from raidwatch.model import BlockDevice, HostHeader, Problem
 from raidwatch.parsers.diskutil import DiskInfo, parse_diskutil_info_plist
 from raidwatch.parsers.diskutil_list import (
+    LIST_ARGV,
     DiskList,
     ListedDisk,
+    info_argv,
+    needs_info,
     parse_diskutil_list_plist,
     transport_from_protocol,
 )
@@ -18,12 +21,7 @@ from raidwatch.probe import Probe
 
 log = logging.getLogger(__name__)
 
-LIST_ARGV = ("diskutil", "list", "-plist")
 TIMEOUT = 30.0
-
-
-def info_argv(ident: str) -> tuple[str, ...]:
-    return ("diskutil", "info", "-plist", ident)
 
 
 def devices_from(listing: DiskList, infos: dict[str, DiskInfo]) -> list[BlockDevice]:
@@ -88,8 +86,8 @@ class MacDisksCollector(Collector):
         notes.extend(listing.warnings)
         infos: dict[str, DiskInfo] = {}
         for d in listing.disks:
-            if d.is_apfs_container and d.apfs_physical_stores:
-                continue  # everything needed is in the list
+            if not needs_info(d):
+                continue  # an APFS container naming its stores: everything needed is in the list
             argv = info_argv(d.identifier)
             ires = probe.run(argv, timeout=TIMEOUT)
             if ires.missing or ires.timed_out or ires.returncode != 0:

@@ -13,6 +13,15 @@ take seconds to answer or time out on.
 
 Privileges: SATA/SAS SMART needs CAP_SYS_RAWIO, NVMe passthrough CAP_SYS_ADMIN (root has both). Without
 them smartctl cannot open the device: a per-device problem, never a crash, never taken for standby.
+
+macOS: the physical whole disks come from `diskutil list -plist` and `diskutil info -plist diskN` (the argv
+the macdisks collector runs, so one recording serves both; the collectors still share nothing but the pure
+parsers): not APFS containers, AppleRAID set devices or disk images. smartctl gets `/dev/diskN` with no
+`-d`: on Darwin it picks ATA or NVMe from the IOKit SMART interface the device offers, which is exact
+(`-d nvme` would fail on the AHCI PCI-Express SSDs of some 2013-2015 Macs). smartctl on macOS reads ATA and
+NVMe only (SAS and most USB bridges: a per-device problem) and needs root. Its ATA layer cannot check the
+power mode: `-n standby` is still passed to spinning disks but smartctl answers "CHECK POWER MODE not
+implemented, ignoring -n option" and reads the disk anyway (a note says so).
 """
 
 from __future__ import annotations
@@ -27,7 +36,16 @@ from datetime import datetime
 
 from raidwatch.collectors.base import Collector, Contribution
 from raidwatch.errors import ParseError, ProbeError
-from raidwatch.model import Disk, HostHeader, Problem, SmartHealth
+from raidwatch.model import Disk, Problem, SmartHealth
+from raidwatch.parsers.diskutil import parse_diskutil_info_plist
+from raidwatch.parsers.diskutil_list import (
+    LIST_ARGV,
+    info_argv,
+    is_physical_disk,
+    needs_info,
+    parse_diskutil_list_plist,
+    smart_transport,
+)
 from raidwatch.parsers.smartctl import parse_smartctl_text
 from raidwatch.parsers.sysblock import classify, parse_flag, transport_from_link
 from raidwatch.probe import CommandResult, Probe
@@ -43,18 +61,25 @@ NO_SMART = ("vd", "xvd", "mmcblk")
 PERMISSION_HINT = "permission denied (run as root or grant CAP_SYS_RAWIO / CAP_SYS_ADMIN for NVMe)"
 MISSING_HINT = "smartctl not found: install smartmontools"
 STANDBY_MESSAGE = "in standby, skipped"
+DISKUTIL_TIMEOUT = 30.0
+NO_POWER_MODE = "CHECK POWER MODE not implemented"
+
+
+class DiscoveryFailed(Exception):
+    """macOS: `diskutil list -plist` could not be had, so there is no disk to read."""
 
 
 @dataclass(frozen=True)
 class DiskTarget:
     """A physical disk to read, with what /sys/block says about it (read without opening the device)."""
 
-    name: str  # kernel name: sda, nvme0n1
+    name: str  # kernel name: sda, nvme0n1; disk0 on macOS
     transport: str | None = None  # ata, scsi, nvme, usb, ...
     rotational: bool | None = None  # None when sysfs does not say: treated as spinning (standby check)
     model: str | None = None
     serial: str | None = None
     wwn: str | None = None  # normalized like blockdev's (parsers.sysblock.classify)
+    os: str = "Linux"  # Darwin: smartctl picks ATA or NVMe itself (no -d)
 
     @property
     def solid_state(self) -> bool:
@@ -64,7 +89,10 @@ class DiskTarget:
 def smartctl_argv(target: DiskTarget) -> list[str]:
     """The exact command run for one disk (also what `raidwatch record` captures and replay looks up)."""
     argv = [SMARTCTL, "-a"]
-    if target.transport == "nvme" or target.name.startswith("nvme"):
+    if target.os == "Darwin":
+        if not target.solid_state:
+            argv += ["-n", "standby"]  # macOS smartctl ignores it (says so); kept so the intent is the same
+    elif target.transport == "nvme" or target.name.startswith("nvme"):
         argv += ["-d", "nvme"]
     elif not target.solid_state:
         argv += ["-n", "standby"]  # exit 2 and read nothing if the disk sleeps (or is in SLEEP mode)
@@ -128,18 +156,72 @@ class SmartCollector(Collector):
         self._previous: dict[str, SmartHealth] = {}
         self._lock = threading.Lock()
 
-    def applicable(self, probe: Probe, header: HostHeader) -> str | None:
-        reason = super().applicable(probe, header)
-        if reason:
-            return reason
-        if header.os == "Darwin":
-            # TODO: physical disks on macOS come from the diskutil collector's discovery; until then, none.
-            return "not yet on Darwin (disk discovery comes with the diskutil collector)"
-        return None
-
     # ------------------------------------------------------------------------------------------ discovery
 
+    @staticmethod
+    def _host_os(probe: Probe) -> str:
+        try:
+            return probe.header().os
+        except ProbeError:
+            return "Linux"
+
     def discover(self, probe: Probe) -> tuple[list[DiskTarget], list[str]]:
+        """The physical disks to read, and notes (macOS: diskutil; otherwise /sys/block)."""
+        targets, notes, _problems = self._discover(probe)
+        return targets, notes
+
+    def _discover(self, probe: Probe) -> tuple[list[DiskTarget], list[str], list[Problem]]:
+        if self._host_os(probe) == "Darwin":
+            return self.discover_darwin(probe)
+        targets, notes = self.discover_sysblock(probe)
+        return targets, notes, []
+
+    def discover_darwin(self, probe: Probe) -> tuple[list[DiskTarget], list[str], list[Problem]]:
+        """Physical whole disks from `diskutil list -plist` + `diskutil info -plist diskN` (nothing opened).
+
+        Raises DiscoveryFailed when the list itself cannot be had; a disk whose `info` fails is a problem
+        (its SMART is not read: nothing says it is not an AppleRAID set).
+        """
+        cmd = " ".join(LIST_ARGV)
+        res = probe.run(LIST_ARGV, timeout=DISKUTIL_TIMEOUT)
+        if res.missing or res.timed_out or res.returncode != 0:
+            raise DiscoveryFailed(f"{res.describe_failure() or 'failed'}; no disk to read SMART from")
+        try:
+            listing = parse_diskutil_list_plist(res.stdout, cmd)
+        except ParseError as exc:
+            raise DiscoveryFailed(f"{exc}; no disk to read SMART from") from None
+        notes: list[str] = list(listing.warnings)
+        problems: list[Problem] = []
+        targets: list[DiskTarget] = []
+        for d in listing.disks:
+            if not needs_info(d):
+                continue  # an APFS container: its physical stores are partitions of disks listed on their own
+            argv = info_argv(d.identifier)
+            icmd = " ".join(argv)
+            ires = probe.run(argv, timeout=DISKUTIL_TIMEOUT)
+            if ires.missing or ires.timed_out or ires.returncode != 0:
+                why = f"`{icmd}` {ires.describe_failure() or 'failed'}; SMART not read"
+                problems.append(self.problem(f"/dev/{d.identifier}", why))
+                continue
+            try:
+                info = parse_diskutil_info_plist(ires.stdout, icmd)
+            except ParseError as exc:
+                problems.append(self.problem(f"/dev/{d.identifier}", f"{exc}; SMART not read"))
+                continue
+            if not is_physical_disk(d, info):
+                notes.append(f"{d.identifier}: not a physical disk (APFS container, AppleRAID set or image)")
+                continue
+            targets.append(
+                DiskTarget(
+                    name=d.identifier,
+                    transport=smart_transport(info.bus_protocol),
+                    rotational=(not info.solid_state) if info.solid_state is not None else None,
+                    os="Darwin",
+                )
+            )
+        return targets, notes, problems
+
+    def discover_sysblock(self, probe: Probe) -> tuple[list[DiskTarget], list[str]]:
         """Whole physical disks from /sys/block (nothing is opened, so nothing wakes), and notes."""
         notes: list[str] = []
         targets: list[DiskTarget] = []
@@ -177,15 +259,16 @@ class SmartCollector(Collector):
 
     def collect(self, probe: Probe) -> Contribution:
         try:
-            targets, notes = self.discover(probe)
+            targets, notes, problems = self._discover(probe)
         except ProbeError as exc:
             return Contribution(problems=(self.problem(SYS_BLOCK, str(exc), "critical"),))
+        except DiscoveryFailed as exc:
+            return Contribution(problems=(self.problem(" ".join(LIST_ARGV), str(exc), "critical"),))
         now = self.clock() if self.clock is not None else reading_time(probe)
         outcomes: list[_Outcome] = []
         if targets:
             with ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="smartctl") as pool:
                 outcomes = list(pool.map(lambda t: self.read_disk(probe, t, now), targets))
-        problems: list[Problem] = []
         disks: list[Disk] = []
         missing = any(o.missing for o in outcomes)
         for o in outcomes:
@@ -229,11 +312,14 @@ class SmartCollector(Collector):
             why = f"smartctl could not open the device: {health.open_failed}"
             return _Outcome(self._disk(target, health), (self.problem(dev, why),))
         disk = self._disk(target, health)
+        notes: tuple[str, ...] = ()
+        if not target.solid_state and NO_POWER_MODE in res.stdout:
+            notes = (f"{target.name}: smartctl cannot check the power mode here; -n standby was ignored",)
         if health.health_passed is not None or health.assessment != "UNKNOWN":
             with self._lock:
                 self._previous[self._key(target)] = health
                 self._previous[disk.identity] = health
-        return _Outcome(disk)
+        return _Outcome(disk, notes=notes)
 
     def _standby(self, target: DiskTarget, health: SmartHealth) -> _Outcome:
         with self._lock:

@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from raidwatch.errors import ParseError
+from raidwatch.parsers.diskutil import DiskInfo
 
+# The commands macOS disk discovery runs (macdisks and smart run the same argv, so recordings share them).
+LIST_ARGV = ("diskutil", "list", "-plist")
 # The partition-type GUID diskutil prints as the Content of a synthesized APFS container disk.
 APFS_CONTAINER_CONTENT = "EF57347C-0000-11AA-AA11-00306543ECAC"
 _IDENT_RE = re.compile(r"^disk\d+(?:s\d+)*$")
@@ -219,13 +222,66 @@ def transport_from_protocol(protocol: str | None) -> str | None:
     return protocol.strip().lower().replace(" ", "-") or None
 
 
+def info_argv(ident: str) -> tuple[str, ...]:
+    """`diskutil info -plist diskN`: what is asked about each whole disk."""
+    return ("diskutil", "info", "-plist", ident)
+
+
+def needs_info(d: ListedDisk) -> bool:
+    """Whether `diskutil info` is asked about this whole disk: all but APFS containers naming their stores."""
+    return not (d.is_apfs_container and d.apfs_physical_stores)
+
+
+# BusProtocol -> the transport word the smart collector uses (Linux's vocabulary: ata, nvme, usb, scsi).
+_SMART_TRANSPORTS = {
+    "sata": "ata",
+    "ata": "ata",
+    "serial-ata": "ata",
+    "nvme": "nvme",
+    "nvm-express": "nvme",
+    "pci-express": "nvme",  # NVMe on most Macs; AHCI on some 2013-2015 ones (smartctl detects which)
+    "pci": "nvme",
+    "apple-fabric": "nvme",  # Apple silicon's internal SSD: smartctl reads it through the NVMe interface
+    "usb": "usb",
+    "sas": "scsi",
+    "scsi": "scsi",
+    "fibre-channel": "scsi",
+    "fibre-channel-interface": "scsi",
+}
+# BusProtocols of devices that are no physical disk
+_VIRTUAL_PROTOCOLS = frozenset({"disk-image", "virtual-interface"})
+
+
+def smart_transport(protocol: str | None) -> str | None:
+    """diskutil's BusProtocol -> ata / nvme / usb / scsi; anything else verbatim (lower-cased), or None."""
+    t = transport_from_protocol(protocol)
+    return _SMART_TRANSPORTS.get(t, t) if t else None
+
+
+def is_physical_disk(d: ListedDisk, info: DiskInfo | None) -> bool:
+    """Pure: a physical whole disk (internal or external), not an APFS container, AppleRAID set or image.
+
+    Needs the disk's `diskutil info`: without it nothing says the entry is not a RAID set, so False.
+    """
+    if info is None or d.is_apfs_container or info.apfs_physical_stores or info.raid_master:
+        return False
+    if info.whole_disk is False:
+        return False
+    return transport_from_protocol(info.bus_protocol) not in _VIRTUAL_PROTOCOLS
+
+
 __all__ = [
     "APFS_CONTAINER_CONTENT",
+    "LIST_ARGV",
     "DiskList",
     "ListedDisk",
     "ListedPartition",
     "ListedSnapshot",
+    "info_argv",
+    "is_physical_disk",
     "load_plist",
+    "needs_info",
     "parse_diskutil_list_plist",
+    "smart_transport",
     "transport_from_protocol",
 ]
