@@ -316,6 +316,40 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------------------- textfile
+
+
+def cmd_textfile(args: argparse.Namespace) -> int:
+    """Collect once, evaluate, write the metrics atomically for node_exporter's textfile collector."""
+    from raidwatch.errors import ConfigError
+    from raidwatch.exporter import build_snapshot, render_metrics, write_textfile
+    from raidwatch.findings import evaluate
+    from raidwatch.inventory import collect_inventory
+
+    target = Path(args.path)
+    if target.is_dir():
+        raise UsageError(f"{args.path}: is a directory, expected a file path (e.g. raidwatch.prom)")
+    if not target.parent.is_dir():
+        raise UsageError(f"{args.path}: no such directory: {target.parent}")
+    try:
+        policy, policy_path = _load_policy(args.fleet)
+    except ConfigError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else "invalid fleet policy"
+        raise UsageError(f"invalid fleet policy: {first}") from None
+    inv = collect_inventory(_probe(args), _collectors(args))
+    try:
+        hp = policy.for_host(inv.header.hostname)
+    except ConfigError as exc:
+        raise UsageError(str(exc).splitlines()[0]) from None
+    data = render_metrics(build_snapshot(inv, evaluate(inv, hp), policy_path))
+    try:
+        write_textfile(target, data)
+    except OSError as exc:
+        raise UsageError(f"{args.path}: cannot write: {exc.strerror or exc}") from None
+    log.info("wrote %d bytes of metrics to %s", len(data), target)
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------------------- main
 
 
@@ -373,9 +407,29 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--collectors", metavar="LIST", help="comma-separated collectors to run (default: all)")
     chk.set_defaults(func=cmd_check)
 
+    from raidwatch.daemon import add_serve_parser
+
+    add_serve_parser(sub)
+
     val = sub.add_parser("validate", help="validate a fleet policy file (exit 0 valid, 2 invalid)")
     val.add_argument("file", metavar="FILE", help="the fleet.yaml to check")
     val.set_defaults(func=cmd_validate)
+
+    txt = sub.add_parser(
+        "textfile",
+        help="collect once and write the Prometheus metrics to PATH atomically (node_exporter textfile)",
+    )
+    txt.add_argument(
+        "path", metavar="PATH", help="the file to write, e.g. /var/lib/node_exporter/raidwatch.prom"
+    )
+    txt.add_argument(
+        "--fleet",
+        metavar="FILE",
+        help="fleet policy (default: /etc/raidwatch/fleet.yaml, else built-in defaults: / on a mirror)",
+    )
+    txt.add_argument("--replay", metavar="DIR", help="read a recorded host directory instead of this machine")
+    txt.add_argument("--collectors", metavar="LIST", help="comma-separated collectors to run (default: all)")
+    txt.set_defaults(func=cmd_textfile)
 
     rec = sub.add_parser("record", help="record every file and command the collectors read into DIR")
     rec.add_argument("dir", metavar="DIR", help="directory to create (a recorded host, see README)")

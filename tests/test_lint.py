@@ -22,5 +22,7 @@ def _ruff() -> list[str] | None:
 
 @pytest.mark.skipif(_ruff() is None, reason="ruff is not installed (pip install '.[test]')")
 def test_ruff_check_clean():
-    res = subprocess.run([*_ruff(), "check", "raidwatch", "tests", "benchmarks"], cwd=REPO, capture_output=True, text=True)
+    res = subprocess.run(
+        [*_ruff(), "check", "raidwatch", "tests", "benchmarks"], cwd=REPO, capture_output=True, text=True
+    )
     assert res.returncode == 0, res.stdout + res.stderr
