@@ -226,3 +226,26 @@ def test_live_inventory_without_root():
         assert inv["disks"], "an unprivileged user can still read /sys/block"
     finally:
         shutil.rmtree(world, ignore_errors=True)
+
+
+def test_every_cli_flag_is_documented_in_the_readme():
+    import argparse
+
+    from raidwatch.cli import build_parser
+
+    readme = (REPO / "README.md").read_text()
+    parser = build_parser()
+    missing = []
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, p in sub.choices.items():
+        if f"raidwatch {name}" not in readme:
+            missing.append(f"raidwatch {name}")
+        for action in p._actions:
+            for opt in action.option_strings:
+                if opt.startswith("--") and opt != "--help" and f"`{opt}" not in readme:
+                    missing.append(f"{name} {opt}")
+    for action in parser._actions:
+        for opt in action.option_strings:
+            if opt.startswith("--") and opt != "--help" and f"`{opt}" not in readme:
+                missing.append(opt)
+    assert not missing, f"not documented in README.md: {missing}"
