@@ -41,7 +41,10 @@ CODES: dict[str, tuple[Severity, str]] = {
     "disk-smart-failing": (C, "a disk's SMART overall assessment is FAILED"),
     "disk-smart-warning": (W, "a disk's SMART shows failure predictors (reallocated/pending sectors, ...)"),
     "disk-smart-threshold": (W, "a SMART value is at or past a fleet.yaml threshold"),
-    "disk-smart-unreadable": (W, "a disk's SMART could not be read (permission, no smartctl, timeout)"),
+    "disk-smart-unreadable": (
+        W,
+        "a disk's SMART could not be read (permission, timeout, output not understood)",
+    ),
     "collector-failed": (C, "a collector could not run: part of the picture is missing"),
     "collector-problem": (W, "a collector could not read one source (file, command, device)"),
     "exemption-expired": (W, "an exemption in fleet.yaml is past its expiry date"),
@@ -117,7 +120,7 @@ def _role_volumes(role: RolePolicy, inv: HostInventory) -> list[Volume]:
     for cover in role.covers:
         if cover.startswith("label:"):
             label = cover[len("label:") :]
-            vols.extend(v for v in inv.volumes if getattr(v, "label", None) == label)
+            vols.extend(v for v in inv.volumes if v.label == label)
         else:
             v = inv.volume(cover)
             if v is not None:
@@ -319,15 +322,15 @@ def _array_findings(a: Array, grace: float) -> list[Finding]:
     return out
 
 
-def _disk_findings(inv: HostInventory, policy: HostPolicy, smart_ran: bool) -> list[Finding]:
+def _disk_findings(inv: HostInventory, policy: HostPolicy) -> list[Finding]:
     out: list[Finding] = []
     for d in inv.disks:
         s = d.smart
         subject = f"disk:{d.name}"
         ident = f"{d.name} ({d.model or 'unknown model'}, {d.identity})"
         if s is None:
-            if smart_ran:
-                out.append(_f("disk-smart-unreadable", subject, f"{ident}: no SMART reading", None))
+            # not attempted: no SMART behind it (virtio, Xen, eMMC), or smartctl is missing (that is
+            # one collector-problem finding, not one per disk)
             continue
         if s.assessment == "FAIL":
             why = "; ".join(getattr(s, "reasons", ()) or ()) or "overall assessment FAILED"
@@ -383,8 +386,7 @@ def evaluate(inv: HostInventory, policy: HostPolicy, today: date | None = None) 
         findings.extend(_role_findings(role, inv, policy.rebuild_grace_seconds))
     for a in inv.arrays:
         findings.extend(_array_findings(a, policy.rebuild_grace_seconds))
-    smart_ran = any(r.name == "smart" and not r.skipped for r in inv.collectors)
-    findings.extend(_disk_findings(inv, policy, smart_ran))
+    findings.extend(_disk_findings(inv, policy))
     for run in inv.collectors:
         if not run.success and not run.skipped:
             msg = "; ".join(p.message for p in run.problems) or "failed"

@@ -289,6 +289,7 @@ def build_inventory(
                 failures_tolerated=stack.failures_tolerated,
                 redundancy=_redundancy(stack),
                 problem=problem,
+                label=devices[name].label if name in devices else None,
             )
         )
     return HostInventory(

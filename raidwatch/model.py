@@ -156,6 +156,7 @@ class BlockDevice:
     read_only: bool | None = None
     transport: str | None = None  # sata, sas, nvme, usb, virtio, ...
     devno: str | None = None  # "major:minor"
+    label: str | None = None  # filesystem label (/dev/disk/by-label, diskutil VolumeName)
 
 
 @dataclass(frozen=True)
@@ -279,6 +280,7 @@ class Volume:
     failures_tolerated: int | None  # more disk losses survived: 0 = one failure loses it; -1 = lost now
     redundancy: str  # md, appleraid, btrfs, zfs, hardware, none, unknown
     problem: str | None = None  # why the stack or tolerance could not be determined
+    label: str | None = None  # filesystem label of the mounted device, when known
 
     @property
     def redundant(self) -> bool:

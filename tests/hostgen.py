@@ -309,6 +309,7 @@ def write_host(
     mounts: list[tuple[str, str, str, str]],  # device, mountpoint, fstype, devno
     dm: dict[str, tuple[str, str, list[str]]] | None = None,  # dm-N -> (name, uuid, slaves)
     mdadm: bool = True,
+    labels: dict[str, str] | None = None,  # kernel name -> filesystem label (udev's /dev/disk/by-label)
     kernel: str = "6.1.0-27-amd64",
     root: Path = HOSTS,
 ) -> Path:
@@ -408,6 +409,14 @@ def write_host(
         dirs[base] = ["dev", "dm", "holders", "queue", "removable", "ro", "size", "slaves"]
         dirs[f"{base}/slaves"] = sorted(slaves)
     dirs["/sys/block"] = sorted(block)
+    if labels:
+        escaped = {
+            name: "".join(c if c.isalnum() or c in "-_.+" else f"\\x{ord(c):02x}" for c in label)
+            for name, label in labels.items()
+        }
+        dirs["/dev/disk/by-label"] = sorted(escaped.values())
+        for name, entry in escaped.items():
+            links[f"/dev/disk/by-label/{entry}"] = f"../../{name}"
     if arrays:
         _w(d, "/proc/mdstat", mdstat_text(arrays))
     mi = ["21 1 0:20 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw"]
@@ -513,6 +522,7 @@ def bundled_hosts(root: Path = HOSTS) -> list[Path]:
                 ),
             ],
             mounts=[("/dev/md0", "/", "ext4", "9:0"), ("/dev/md1", "/srv", "xfs", "9:1")],
+            labels={"md0": "root", "md1": "srv data"},
             root=root,
         )
     )

@@ -240,3 +240,11 @@ def test_array_member_state_rules():
         members=tuple(Member(f"sd{c}", i, MemberState.ACTIVE) for i, c in enumerate("abcd")),
     )
     assert arr.member_losses_survivable() == 1 and arr.redundant_by_level
+
+
+def test_udev_label_escapes():
+    from raidwatch.parsers.sysblock import unescape_udev
+
+    assert unescape_udev("srv\\x20data") == "srv data"
+    assert unescape_udev("caf\\xc3\\xa9") == "café"
+    assert unescape_udev("plain") == "plain"

@@ -505,3 +505,15 @@ def test_check_many_hosts_json():
     assert {"web01", "db02", "lab03", "nas04"} <= set(hosts)
     assert not hosts["web01"]["compliant"]
     assert hosts["web01"]["policy_layers"] == ["defaults", "groups.web"]
+
+
+def test_roles_cover_filesystem_labels():
+    # web01's /srv is labelled "srv data" (udev: /dev/disk/by-label/srv\x20data -> ../../md1)
+    p = policy(
+        "defaults:\n  roles:\n    data: {covers: ['label:srv data']}\n    logs: {covers: ['label:logs']}\n"
+    )
+    ev = evaluate(inv_of("web01-mirror-degraded"), p.for_host("web01"), TODAY)
+    got = {(f.code, f.subject) for f in ev.findings}
+    assert ("role-not-redundant", "/srv") in got
+    assert ("role-volume-missing", "role:logs") in got
+    assert (ev.roles[0].role, ev.roles[0].mountpoints) == ("data", ("/srv",))

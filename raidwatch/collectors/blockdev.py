@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from raidwatch.collectors.base import Collector, Contribution
 from raidwatch.errors import ProbeError
 from raidwatch.model import BlockDevice, HostHeader, Problem
@@ -12,10 +14,12 @@ from raidwatch.parsers.sysblock import (
     parse_flag,
     parse_size,
     transport_from_link,
+    unescape_udev,
 )
 from raidwatch.probe import Probe
 
 SYS_BLOCK = "/sys/block"
+BY_LABEL = "/dev/disk/by-label"
 # pseudo devices with nothing to do with where data lives
 IGNORED_PREFIXES = ("ram", "zram", "fd", "sr", "nbd")
 
@@ -45,7 +49,25 @@ class BlockDevCollector(Collector):
                 continue
             devices.append(dev)
             devices.extend(parts)
+        labels = self._labels(probe)
+        if labels:
+            devices = [replace(d, label=labels[d.name]) if d.name in labels else d for d in devices]
         return Contribution(devices=tuple(devices), problems=tuple(problems))
+
+    def _labels(self, probe: Probe) -> dict[str, str]:
+        """Filesystem labels from udev's /dev/disk/by-label links (readable without privileges)."""
+        try:
+            names = probe.list_dir(BY_LABEL)
+        except ProbeError:
+            return {}  # no udev, or no labelled filesystem: labels are optional
+        out = {}
+        for entry in names:
+            try:
+                target = probe.read_link(f"{BY_LABEL}/{entry}")
+            except ProbeError:
+                continue
+            out[target.rsplit("/", 1)[-1]] = unescape_udev(entry)
+        return out
 
     def _opt(self, probe: Probe, path: str) -> str | None:
         try:

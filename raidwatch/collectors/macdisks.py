@@ -37,7 +37,13 @@ def devices_from(listing: DiskList, infos: dict[str, DiskInfo]) -> list[BlockDev
         out.append(_whole(d, info))
         for p in d.partitions:
             out.append(
-                BlockDevice(name=p.identifier, kind="partition", size_bytes=p.size_bytes, parent=d.identifier)
+                BlockDevice(
+                    name=p.identifier,
+                    kind="partition",
+                    size_bytes=p.size_bytes,
+                    parent=d.identifier,
+                    label=p.volume_name,
+                )
             )
             for snap in p.snapshots:
                 out.append(BlockDevice(name=snap.identifier, kind="partition", parent=p.identifier))

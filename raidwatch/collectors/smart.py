@@ -296,7 +296,8 @@ class SmartCollector(Collector):
             return _Outcome(self._disk(target, health), (self.problem(dev, why),))
         if res.returncode is None:  # could not be started (not executable, ...)
             why = res.describe_failure() or f"`{command}`: could not run"
-            return _Outcome(self._disk(target, None), (self.problem(dev, why),))
+            health = SmartHealth(assessment="UNKNOWN", message=why, reasons=(why,))
+            return _Outcome(self._disk(target, health), (self.problem(dev, why),))
         try:
             health = parse_smartctl_text(self._text(res), command, res.returncode)
         except ParseError as exc:

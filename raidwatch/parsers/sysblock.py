@@ -94,3 +94,9 @@ def parse_mountinfo(text: str, source: str = "/proc/self/mountinfo") -> dict[str
 def _unescape(path: str) -> str:
     """mountinfo escapes space, tab, newline and backslash as octal (\\040)."""
     return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), path)
+
+
+def unescape_udev(name: str) -> str:
+    """udev escapes unsafe bytes in /dev/disk/by-label names as \\xNN ("my\\x20data" -> "my data")."""
+    raw = re.sub(r"\\x([0-9a-fA-F]{2})", lambda m: chr(int(m.group(1), 16)), name)
+    return raw.encode("latin-1", "replace").decode("utf-8", "replace")
