@@ -14,14 +14,11 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from raidwatch import __version__
 from raidwatch.collectors import Collector, Contribution, create
-from raidwatch.errors import ConfigError, ProbeError
+from raidwatch.errors import ConfigError, ProbeError, read_yaml_mapping
 from raidwatch.model import CollectorRun, Problem, Severity
 from raidwatch.probe import LiveProbe, Probe, ReplayProbe
 from raidwatch.snapshot import CollectorStatus, Snapshot
@@ -87,16 +84,7 @@ def load_settings(config_file: str | None, overrides: dict[str, Any]) -> Setting
     """Merge the YAML --config file (if any) with command-line overrides (None = not given)."""
     base: dict[str, Any] = {}
     if config_file:
-        try:
-            doc = yaml.safe_load(Path(config_file).read_text()) or {}
-        except FileNotFoundError:
-            raise ConfigError(f"{config_file}: no such file") from None
-        except OSError as exc:
-            raise ConfigError(f"{config_file}: {exc.strerror}") from None
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{config_file}: invalid YAML: {exc}") from None
-        if not isinstance(doc, dict):
-            raise ConfigError(f"{config_file}: expected a mapping of settings")
+        doc = read_yaml_mapping(config_file, "settings")
         unknown = set(doc) - CONFIG_KEYS
         if unknown:
             raise ConfigError(

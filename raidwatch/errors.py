@@ -36,3 +36,24 @@ class ProbeError(RaidwatchError):
 
 class ConfigError(RaidwatchError):
     """A configuration or policy file is invalid."""
+
+
+def read_yaml_mapping(path: str, what: str) -> dict:
+    """A small YAML settings file as a dict; any problem is one ConfigError line naming the file."""
+    from pathlib import Path
+
+    import yaml
+
+    try:
+        doc = yaml.safe_load(Path(path).read_text()) or {}
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {exc}") from None
+    if not isinstance(doc, dict):
+        raise ConfigError(f"{path}: expected a mapping of {what}")
+    return doc

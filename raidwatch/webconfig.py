@@ -9,9 +9,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
-from raidwatch.errors import ConfigError
+from raidwatch.errors import ConfigError, read_yaml_mapping
 
 TLS_KEYS = {"cert_file", "key_file", "client_auth_type", "client_ca_file", "min_version", "max_version"}
 CLIENT_AUTH = {
@@ -73,16 +71,7 @@ def load_web_config(path: str | None) -> WebConfig:
     """Read and validate a web-config.yml (None: plain HTTP, no auth). Raises ConfigError."""
     if not path:
         return WebConfig()
-    try:
-        doc = yaml.safe_load(Path(path).read_text()) or {}
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {exc}") from None
-    if not isinstance(doc, dict):
-        raise ConfigError(f"{path}: expected a mapping with tls_server_config and/or basic_auth_users")
+    doc = read_yaml_mapping(path, "tls_server_config and/or basic_auth_users")
     unknown = set(doc) - {"tls_server_config", "basic_auth_users", "http_server_config"}
     if unknown:
         raise ConfigError(f"{path}: unknown key(s): {', '.join(sorted(unknown))}")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import plistlib
 import re
 from dataclasses import dataclass, replace
 from typing import Any
 
 from raidwatch.errors import ParseError
 from raidwatch.model import Array, Member, MemberState, SyncAction, SyncStatus, to_jsonable
+from raidwatch.parsers.plist import load_plist, pbool, pdicts, pint, pstr
 
 # AppleRAID set types -> Array.level. Only "mirror" is redundant (survives n-1 member losses);
 # "stripe" (RAID 0) and "concat" (JBOD/linear) lose the set with any one member. model.Array's
@@ -517,47 +517,18 @@ def parse_checkraid(text: str, source: str = "diskutil checkRAID") -> AppleRaidL
 # plists
 
 
-def _load_plist(text: str, source: str) -> Any:
-    if "\x00" in text or text.lstrip().startswith("bplist"):
-        raise ParseError(source, None, "binary data (a binary plist?); expected XML plist text")
-    try:
-        return plistlib.loads(text.encode("utf-8"), fmt=plistlib.FMT_XML)
-    except Exception as exc:  # plistlib raises ExpatError, ValueError, TypeError, ... on bad input
-        raise ParseError(source, None, f"not a valid XML plist: {type(exc).__name__}: {exc}") from None
-
-
-def _s(d: dict[str, Any], key: str) -> str | None:
-    v = d.get(key)
-    return v if isinstance(v, str) and v != "" else None
-
-
-def _i(d: dict[str, Any], key: str) -> int | None:
-    v = d.get(key)
-    return v if isinstance(v, int) and not isinstance(v, bool) else None
-
-
-def _b(d: dict[str, Any], key: str) -> bool | None:
-    v = d.get(key)
-    return v if isinstance(v, bool) else None
-
-
-def _dicts(d: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    v = d.get(key)
-    return [x for x in v if isinstance(x, dict)] if isinstance(v, list) else []
-
-
 def _plist_member(d: dict[str, Any], index: int | None) -> AppleRaidMember:
-    status = _s(d, "MemberStatus")
+    status = pstr(d, "MemberStatus")
     kind, pct = _member_kind(status)
-    dev = _s(d, "BSD Name") or _s(d, "BSDName")
-    uuid = _s(d, "AppleRAIDMemberUUID")
+    dev = pstr(d, "BSD Name") or pstr(d, "BSDName")
+    uuid = pstr(d, "AppleRAIDMemberUUID")
     return AppleRaidMember(
         index=index,
         device=dev,
         uuid=uuid.upper() if uuid else None,
         status=status,
         kind=kind,
-        size_bytes=_i(d, "Size"),
+        size_bytes=pint(d, "Size"),
         rebuild_progress=pct,
     )
 
@@ -570,7 +541,7 @@ def parse_appleraid_plist(text: str, source: str = "diskutil appleRAID list -pli
     no recorded sample exists in the corpus, so it is deliberately small. A rebuild percent is only read
     when MemberStatus carries one ("27% (Rebuilding)").
     """
-    data = _load_plist(text, source)
+    data = load_plist(text, source)
     if not isinstance(data, dict) or "AppleRAIDSets" not in data:
         raise ParseError(source, None, "plist has no 'AppleRAIDSets': not `diskutil appleRAID list -plist`")
     raw_sets = data.get("AppleRAIDSets")
@@ -582,24 +553,24 @@ def parse_appleraid_plist(text: str, source: str = "diskutil appleRAID list -pli
         if not isinstance(d, dict):
             warnings.append(f"{source}: AppleRAIDSets[{n}] is not a dict, ignored")
             continue
-        uuid = _s(d, "AppleRAIDSetUUID")
-        name = _s(d, "Name") or uuid or f"set{n}"
-        members = [_plist_member(m, i) for i, m in enumerate(_dicts(d, "Members"))]
-        spares = [_plist_member(m, None) for m in _dicts(d, "Spares")]
+        uuid = pstr(d, "AppleRAIDSetUUID")
+        name = pstr(d, "Name") or uuid or f"set{n}"
+        members = [_plist_member(m, i) for i, m in enumerate(pdicts(d, "Members"))]
+        spares = [_plist_member(m, None) for m in pdicts(d, "Spares")]
         sets.append(
             _build_set(
                 name=name,
                 uuid=uuid.upper() if uuid else None,
-                set_type=_s(d, "Level"),
-                status=_s(d, "Status"),
-                size_bytes=_i(d, "Size"),
-                device_node=_s(d, "BSD Name") or _s(d, "BSDName"),
-                rebuild_mode=_s(d, "Rebuild"),
+                set_type=pstr(d, "Level"),
+                status=pstr(d, "Status"),
+                size_bytes=pint(d, "Size"),
+                device_node=pstr(d, "BSD Name") or pstr(d, "BSDName"),
+                rebuild_mode=pstr(d, "Rebuild"),
                 members=members,
                 spares=spares,
                 warnings=warnings,
                 where=f"{source}: AppleRAIDSets[{n}]",
-                chunk_size_bytes=_i(d, "ChunkSize"),
+                chunk_size_bytes=pint(d, "ChunkSize"),
             )
         )
     return AppleRaidList(
@@ -613,51 +584,51 @@ def parse_appleraid_plist(text: str, source: str = "diskutil appleRAID list -pli
 
 def parse_diskutil_info_plist(text: str, source: str = "diskutil info -plist") -> DiskInfo:
     """Parse `diskutil info -plist DEVICE` into a DiskInfo (RAID membership, parent disk, mount)."""
-    data = _load_plist(text, source)
-    if not isinstance(data, dict) or _s(data, "DeviceIdentifier") is None:
+    data = load_plist(text, source)
+    if not isinstance(data, dict) or pstr(data, "DeviceIdentifier") is None:
         raise ParseError(source, None, "plist has no 'DeviceIdentifier': not `diskutil info -plist`")
     stores = tuple(
-        s for s in (_s(x, "APFSPhysicalStore") for x in _dicts(data, "APFSPhysicalStores")) if s is not None
+        s for s in (pstr(x, "APFSPhysicalStore") for x in pdicts(data, "APFSPhysicalStores")) if s is not None
     )
     members = data.get("RAIDSetMembers")
     member_uuids = (
         tuple(x.upper() for x in members if isinstance(x, str)) if isinstance(members, list) else ()
     )
-    size = _i(data, "TotalSize")
+    size = pint(data, "TotalSize")
     if size is None:
-        size = _i(data, "Size")
+        size = pint(data, "Size")
     if size is None:
-        size = _i(data, "IOKitSize")
-    set_uuid = _s(data, "RAIDSetUUID")
-    member_uuid = _s(data, "RAIDMemberUUID")
+        size = pint(data, "IOKitSize")
+    set_uuid = pstr(data, "RAIDSetUUID")
+    member_uuid = pstr(data, "RAIDMemberUUID")
     return DiskInfo(
-        device_identifier=_s(data, "DeviceIdentifier") or "",
-        device_node=_s(data, "DeviceNode"),
-        parent_whole_disk=_s(data, "ParentWholeDisk"),
-        whole_disk=_b(data, "WholeDisk"),
-        internal=_b(data, "Internal"),
-        solid_state=_b(data, "SolidState"),
+        device_identifier=pstr(data, "DeviceIdentifier") or "",
+        device_node=pstr(data, "DeviceNode"),
+        parent_whole_disk=pstr(data, "ParentWholeDisk"),
+        whole_disk=pbool(data, "WholeDisk"),
+        internal=pbool(data, "Internal"),
+        solid_state=pbool(data, "SolidState"),
         size_bytes=size,
-        mount_point=_s(data, "MountPoint"),
-        volume_name=_s(data, "VolumeName"),
-        volume_uuid=_s(data, "VolumeUUID"),
-        content=_s(data, "Content"),
-        filesystem_type=_s(data, "FilesystemType"),
-        bus_protocol=_s(data, "BusProtocol"),
-        media_name=_s(data, "MediaName"),
-        raid_master=_b(data, "RAIDMaster") or False,
-        raid_slice=_b(data, "RAIDSlice") or False,
+        mount_point=pstr(data, "MountPoint"),
+        volume_name=pstr(data, "VolumeName"),
+        volume_uuid=pstr(data, "VolumeUUID"),
+        content=pstr(data, "Content"),
+        filesystem_type=pstr(data, "FilesystemType"),
+        bus_protocol=pstr(data, "BusProtocol"),
+        media_name=pstr(data, "MediaName"),
+        raid_master=pbool(data, "RAIDMaster") or False,
+        raid_slice=pbool(data, "RAIDSlice") or False,
         raid_set_uuid=set_uuid.upper() if set_uuid else None,
-        raid_set_name=_s(data, "RAIDSetName"),
-        raid_set_status=_s(data, "RAIDSetStatus"),
-        raid_set_level=_s(data, "RAIDSetLevelType"),
+        raid_set_name=pstr(data, "RAIDSetName"),
+        raid_set_status=pstr(data, "RAIDSetStatus"),
+        raid_set_level=pstr(data, "RAIDSetLevelType"),
         raid_set_members=member_uuids,
         raid_member_uuid=member_uuid.upper() if member_uuid else None,
-        raid_member_status=_s(data, "RAIDMemberStatus"),
-        raid_slice_number=_i(data, "RAIDSliceNumber"),
-        raid_set_slice_count=_i(data, "RAIDSetSliceCount"),
+        raid_member_status=pstr(data, "RAIDMemberStatus"),
+        raid_slice_number=pint(data, "RAIDSliceNumber"),
+        raid_set_slice_count=pint(data, "RAIDSetSliceCount"),
         apfs_physical_stores=stores,
-        apfs_container_reference=_s(data, "APFSContainerReference"),
+        apfs_container_reference=pstr(data, "APFSContainerReference"),
     )
 
 
@@ -702,7 +673,7 @@ def parse_diskutil(text: str, source: str = "diskutil") -> DiskutilResult:
     if not head:
         raise ParseError(source, None, "empty output")
     if head.startswith(("<?xml", "<!DOCTYPE plist", "<plist", "bplist")):
-        data = _load_plist(text, source)
+        data = load_plist(text, source)
         if isinstance(data, dict) and "AppleRAIDSets" in data:
             return parse_appleraid_plist(text, source)
         if isinstance(data, dict) and "DeviceIdentifier" in data:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import plistlib
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from raidwatch.errors import ParseError
 from raidwatch.parsers.diskutil import DiskInfo
+from raidwatch.parsers.plist import load_plist, pbool, pdicts, pint, pstr, pstrings
 
 # The commands macOS disk discovery runs (macdisks and smart run the same argv, so recordings share them).
 LIST_ARGV = ("diskutil", "list", "-plist")
@@ -76,45 +76,8 @@ class DiskList:
         return next((d for d in self.disks if d.identifier == identifier), None)
 
 
-def _s(d: dict[str, Any], key: str) -> str | None:
-    v = d.get(key)
-    return v if isinstance(v, str) and v != "" else None
-
-
-def _i(d: dict[str, Any], key: str) -> int | None:
-    v = d.get(key)
-    return v if isinstance(v, int) and not isinstance(v, bool) else None
-
-
-def _b(d: dict[str, Any], key: str) -> bool | None:
-    v = d.get(key)
-    return v if isinstance(v, bool) else None
-
-
-def _dicts(d: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    v = d.get(key)
-    return [x for x in v if isinstance(x, dict)] if isinstance(v, list) else []
-
-
-def _strings(d: dict[str, Any], key: str) -> tuple[str, ...]:
-    v = d.get(key)
-    return tuple(x for x in v if isinstance(x, str)) if isinstance(v, list) else ()
-
-
-def load_plist(text: str, source: str) -> Any:
-    """XML plist text -> Python values; anything else raises ParseError."""
-    if "\x00" in text or text.lstrip().startswith("bplist"):
-        raise ParseError(source, None, "binary data (a binary plist?); expected XML plist text")
-    if not text.strip():
-        raise ParseError(source, None, "empty output")
-    try:
-        return plistlib.loads(text.encode("utf-8"), fmt=plistlib.FMT_XML)
-    except Exception as exc:  # plistlib raises ExpatError, ValueError, TypeError, ... on bad input
-        raise ParseError(source, None, f"not a valid XML plist: {type(exc).__name__}: {exc}") from None
-
-
 def _ident(d: dict[str, Any], where: str, warnings: list[str]) -> str | None:
-    ident = _s(d, "DeviceIdentifier")
+    ident = pstr(d, "DeviceIdentifier")
     if ident is None:
         warnings.append(f"{where}: no DeviceIdentifier, ignored")
         return None
@@ -125,15 +88,15 @@ def _ident(d: dict[str, Any], where: str, warnings: list[str]) -> str | None:
 
 def _snapshots(d: dict[str, Any]) -> tuple[ListedSnapshot, ...]:
     out = []
-    for s in _dicts(d, "MountedSnapshots"):
-        ident = _s(s, "SnapshotBSD")
+    for s in pdicts(d, "MountedSnapshots"):
+        ident = pstr(s, "SnapshotBSD")
         if ident:
             out.append(
                 ListedSnapshot(
                     identifier=ident,
-                    mount_point=_s(s, "SnapshotMountPoint"),
-                    name=_s(s, "SnapshotName"),
-                    sealed=_b(s, "Sealed") if "Sealed" in s else None,
+                    mount_point=pstr(s, "SnapshotMountPoint"),
+                    name=pstr(s, "SnapshotName"),
+                    sealed=pbool(s, "Sealed") if "Sealed" in s else None,
                 )
             )
     return tuple(out)
@@ -163,53 +126,53 @@ def parse_diskutil_list_plist(text: str, source: str = "diskutil list -plist") -
         if ident is None:
             continue
         parts: list[ListedPartition] = []
-        for k, p in enumerate(_dicts(d, "Partitions")):
+        for k, p in enumerate(pdicts(d, "Partitions")):
             pid = _ident(p, f"{where}.Partitions[{k}]", warnings)
             if pid is not None:
                 parts.append(
                     ListedPartition(
                         identifier=pid,
                         parent=ident,
-                        size_bytes=_i(p, "Size"),
-                        content=_s(p, "Content"),
-                        volume_name=_s(p, "VolumeName"),
-                        mount_point=_s(p, "MountPoint"),
+                        size_bytes=pint(p, "Size"),
+                        content=pstr(p, "Content"),
+                        volume_name=pstr(p, "VolumeName"),
+                        mount_point=pstr(p, "MountPoint"),
                     )
                 )
-        for k, v in enumerate(_dicts(d, "APFSVolumes")):
+        for k, v in enumerate(pdicts(d, "APFSVolumes")):
             vid = _ident(v, f"{where}.APFSVolumes[{k}]", warnings)
             if vid is not None:
                 parts.append(
                     ListedPartition(
                         identifier=vid,
                         parent=ident,
-                        size_bytes=_i(v, "Size"),
+                        size_bytes=pint(v, "Size"),
                         content="Apple_APFS_Volume",
-                        volume_name=_s(v, "VolumeName"),
-                        mount_point=_s(v, "MountPoint"),
+                        volume_name=pstr(v, "VolumeName"),
+                        mount_point=pstr(v, "MountPoint"),
                         apfs_volume=True,
                         snapshots=_snapshots(v),
                     )
                 )
         stores = tuple(
-            s for s in (_s(x, "DeviceIdentifier") for x in _dicts(d, "APFSPhysicalStores")) if s is not None
+            s for s in (pstr(x, "DeviceIdentifier") for x in pdicts(d, "APFSPhysicalStores")) if s is not None
         )
         disks.append(
             ListedDisk(
                 identifier=ident,
-                size_bytes=_i(d, "Size"),
-                content=_s(d, "Content"),
-                volume_name=_s(d, "VolumeName"),
-                mount_point=_s(d, "MountPoint"),
+                size_bytes=pint(d, "Size"),
+                content=pstr(d, "Content"),
+                volume_name=pstr(d, "VolumeName"),
+                mount_point=pstr(d, "MountPoint"),
                 partitions=tuple(parts),
                 apfs_physical_stores=stores,
-                os_internal=_b(d, "OSInternal"),
+                os_internal=pbool(d, "OSInternal"),
             )
         )
     return DiskList(
         disks=tuple(disks),
-        whole_disks=_strings(data, "WholeDisks"),
-        all_disks=_strings(data, "AllDisks"),
+        whole_disks=pstrings(data, "WholeDisks"),
+        all_disks=pstrings(data, "AllDisks"),
         warnings=tuple(warnings),
     )
 
