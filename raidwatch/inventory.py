@@ -252,8 +252,10 @@ def build_inventory(
         if not arr.is_container:
             arrays[name] = replace(arr, failures_tolerated=annotate(builder.node(name)).failures_tolerated)
     volumes = []
+    claimed = {mp: a.name for a in arrays.values() for mp in a.mountpoints}
     for m in mounts:
-        name = _resolve(m, devices)
+        # a filesystem that is its own RAID (btrfs, ZFS) names the array; else the mounted device
+        name = claimed.get(m.mountpoint) or _resolve(m, devices)
         base = m.device.rsplit("/", 1)[-1]
         if name is None and base in arrays:
             name = base  # a RAID set's device node with no block-device record (e.g. macdisks failed)

@@ -40,7 +40,13 @@ class Severity(enum.StrEnum):
 
 
 # Levels with no redundancy by nature, and how many member losses the others survive.
-NON_REDUNDANT_LEVELS = frozenset({"raid0", "linear", "faulty", "multipath", "stripe", "concat"})
+NON_REDUNDANT_LEVELS = frozenset(
+    {"raid0", "linear", "faulty", "multipath", "stripe", "concat", "single", "dup"}
+)
+# Filesystem-level RAID: losses survived by profile, whatever the number of devices
+# (btrfs raid1 keeps two copies on three disks as on two; dup keeps both copies on one disk).
+BTRFS_PROFILE_LOSSES = {"raid1": 1, "raid1c3": 2, "raid1c4": 3, "raid10": 1, "raid5": 1, "raid6": 2}
+RAIDZ_LOSSES = {"raidz1": 1, "raidz": 1, "raidz2": 2, "raidz3": 3, "draid1": 1, "draid2": 2, "draid3": 3}
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,7 @@ class Array:
     failures_tolerated: int | None = None  # more physical-disk losses survived (filled by inventory)
     disagreements: tuple[str, ...] = ()  # where sources disagree, one sentence each
     label: str | None = None  # a human name where `name` is a device node (an AppleRAID set's "Name:")
+    mountpoints: tuple[str, ...] = ()  # filesystems sitting directly on it (btrfs, ZFS), not on a device
 
     @property
     def redundant_by_level(self) -> bool:
@@ -125,7 +132,11 @@ class Array:
         n = self.raid_disks or 0
         if not self.redundant_by_level or n == 0:
             return 0
-        if self.level in ("raid1", "mirror"):  # mirror: AppleRAID's name for it
+        if self.kind == "btrfs":
+            return min(BTRFS_PROFILE_LOSSES.get(self.level or "", 0), n - 1)
+        if self.level in RAIDZ_LOSSES:
+            return min(RAIDZ_LOSSES[self.level or ""], n - 1)
+        if self.level in ("raid1", "mirror"):  # mirror: AppleRAID's and ZFS's name for it
             return n - 1
         if self.level in ("raid4", "raid5"):
             return 1
