@@ -293,10 +293,25 @@ def cmd_check(args: argparse.Namespace) -> int:
         except ConfigError as exc:
             print(f"RAIDWATCH UNKNOWN - {exc}")
             return UNKNOWN
-        results.append(HostResult(inv, evaluate(inv, hp)))
+        results.append(HostResult(inv, evaluate(inv, hp, extra=_history_findings(args, inv))))
     status, text = (render_json if args.json else render)(results, policy_path)
     sys.stdout.write(text)
     return status
+
+
+def _history_findings(args: argparse.Namespace, inv):  # type: ignore[no-untyped-def]
+    """With --state FILE: findings for disks and members seen on an earlier run and gone now."""
+    if not getattr(args, "state", None):
+        return []
+    import time
+
+    from raidwatch.errors import ConfigError
+    from raidwatch.history import History
+
+    try:
+        return History.load(args.state).observe(inv, time.time())
+    except (ConfigError, OSError) as exc:
+        raise UsageError(f"--state: {exc}") from None
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -341,7 +356,8 @@ def cmd_textfile(args: argparse.Namespace) -> int:
         hp = policy.for_host(inv.header.hostname)
     except ConfigError as exc:
         raise UsageError(str(exc).splitlines()[0]) from None
-    data = render_metrics(build_snapshot(inv, evaluate(inv, hp), policy_path))
+    gone = _history_findings(args, inv)
+    data = render_metrics(build_snapshot(inv, evaluate(inv, hp, extra=gone), policy_path))
     try:
         write_textfile(target, data)
     except OSError as exc:
@@ -405,6 +421,11 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--host", metavar="NAME", help="check as this host name (default: the host's own name)")
     chk.add_argument("--json", action="store_true", help="print the result as JSON (same exit status)")
     chk.add_argument("--collectors", metavar="LIST", help="comma-separated collectors to run (default: all)")
+    chk.add_argument(
+        "--state",
+        metavar="FILE",
+        help="remember disks and array members here between runs; one seen before and gone now is a finding",
+    )
     chk.set_defaults(func=cmd_check)
 
     from raidwatch.daemon import add_serve_parser
@@ -429,6 +450,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     txt.add_argument("--replay", metavar="DIR", help="read a recorded host directory instead of this machine")
     txt.add_argument("--collectors", metavar="LIST", help="comma-separated collectors to run (default: all)")
+    txt.add_argument(
+        "--state", metavar="FILE", help="remember disks and array members between runs (as check)"
+    )
     txt.set_defaults(func=cmd_textfile)
 
     rec = sub.add_parser("record", help="record every file and command the collectors read into DIR")

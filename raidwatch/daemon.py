@@ -38,6 +38,7 @@ CONFIG_KEYS = {
     "smart_interval",
     "collectors",
     "log_level",
+    "state_file",
 }
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 INDEX_HTML = """<!doctype html>
@@ -65,6 +66,7 @@ class Settings:
     smart_interval: float = 1800.0
     collectors: tuple[str, ...] | None = None
     log_level: str = "info"
+    state_file: str | None = None  # where disks and members seen are remembered across restarts
     config_file: str | None = None
     cli_overrides: tuple[tuple[str, Any], ...] = ()  # what the command line set, kept for SIGHUP reloads
 
@@ -111,6 +113,7 @@ def load_settings(config_file: str | None, overrides: dict[str, Any]) -> Setting
         smart_interval=parse_duration(merged.get("smart_interval", 1800), f"{where} smart_interval"),
         collectors=tuple(cols) if cols is not None else None,
         log_level=level,
+        state_file=merged.get("state_file"),
         config_file=config_file,
         cli_overrides=tuple((k, v) for k, v in overrides.items() if v is not None),
     )
@@ -161,6 +164,9 @@ class Engine:
         self.published: Published | None = None
         self.last_fast_run: float | None = None
         self.builds = 0
+        from raidwatch.history import History
+
+        self.history = History.load(settings.state_file)
 
     def groups(self) -> tuple[list[Collector], list[Collector]]:
         fast = [c for c in self.collectors if c.name not in SLOW_COLLECTORS]
@@ -207,9 +213,10 @@ class Engine:
             header = self.probe.header()
             inv = build_inventory(header, runs, collected_at=now)
             evaluation = None
+            gone = self.history.observe(inv, now)
             if self.policy is not None:
                 host_policy = self.policy.for_host(header.hostname)
-                evaluation = evaluate(inv, host_policy)
+                evaluation = evaluate(inv, host_policy, extra=gone)
             stale = [
                 n
                 for n, s in self.slots.items()
@@ -586,6 +593,12 @@ def add_serve_parser(sub: Any) -> None:
     )
     p.add_argument("--collectors", metavar="LIST", help="comma-separated collectors to run (default: all)")
     p.add_argument(
+        "--state-file",
+        dest="state_file",
+        metavar="FILE",
+        help="remember disks and array members across restarts (default: in memory only)",
+    )
+    p.add_argument(
         "--log-level",
         dest="log_level",
         choices=["debug", "info", "warning", "error"],
@@ -606,6 +619,7 @@ def _cmd_serve(args: Any) -> int:
             "smart_interval",
             "collectors",
             "log_level",
+            "state_file",
         )
     }
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -47,6 +48,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     ),
     "collector-failed": (C, "a collector could not run: part of the picture is missing"),
     "collector-problem": (W, "a collector could not read one source (file, command, device)"),
+    "disk-missing": (C, "a disk seen before (same WWN/serial) is gone (daemon, or --state)"),
+    "array-member-missing": (W, "an array member seen before is gone from the array (daemon, or --state)"),
     "exemption-expired": (W, "an exemption in fleet.yaml is past its expiry date"),
     "host-default-policy": (INFO, "no group or host entry names this host: the defaults apply"),
 }
@@ -369,10 +372,13 @@ def _disk_findings(inv: HostInventory, policy: HostPolicy) -> list[Finding]:
     return out
 
 
-def evaluate(inv: HostInventory, policy: HostPolicy, today: date | None = None) -> Evaluation:
-    """All findings for one host. `today` is injectable for tests (exemption expiry)."""
+def evaluate(
+    inv: HostInventory, policy: HostPolicy, today: date | None = None, extra: Sequence[Finding] = ()
+) -> Evaluation:
+    """All findings for one host. `today` is injectable for tests (exemption expiry); `extra` are
+    findings made elsewhere (history: disks and members gone) that exemptions apply to as well."""
     today = today or date.today()
-    findings: list[Finding] = []
+    findings: list[Finding] = list(extra)
     if not policy.matched:
         findings.append(
             _f(
