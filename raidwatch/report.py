@@ -213,7 +213,15 @@ def render_inventory(inv: HostInventory) -> str:
                 insync += f" [{a.status_map}]"
             surv = "-" if a.is_container else tolerance_text(a.failures_tolerated)
             rows.append(
-                [a.name, a.level or "?", _array_state(a), insync, _member_text(a), sync_text(a.sync), surv]
+                [
+                    a.name + (f" ({a.label})" if a.label else ""),
+                    a.level or "?",
+                    _array_state(a),
+                    insync,
+                    _member_text(a),
+                    sync_text(a.sync),
+                    surv,
+                ]
             )
         lines += ["  " + r for r in _table(rows)]
         for a in inv.arrays:
