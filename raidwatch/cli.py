@@ -117,6 +117,12 @@ def _parse_smartctl(path: str) -> dict[str, Any]:
     return to_json(parse_smartctl(_read(path), path))
 
 
+def _parse_hwraid(path: str) -> dict[str, Any]:
+    from raidwatch.parsers.hwraid import parse_hwraid, to_json
+
+    return to_json(parse_hwraid(_read(path), path))
+
+
 def _parse_diskutil(path: str) -> dict[str, Any]:
     from raidwatch.parsers.diskutil import parse_diskutil, to_json
 
@@ -127,6 +133,10 @@ PARSE_KINDS: dict[str, tuple[Callable[[str], dict[str, Any]], str]] = {
     "mdstat": (_parse_mdstat, "/proc/mdstat text"),
     "mdadm-detail": (_parse_mdadm, "`mdadm --detail` output (also accepts `mdadm --examine`)"),
     "mdadm-examine": (_parse_mdadm, "`mdadm --examine` output (same reader as mdadm-detail)"),
+    "hwraid": (
+        _parse_hwraid,
+        "a hardware RAID tool's output (MegaCli, storcli, arcconf, ssacli, tw_cli, ...)",
+    ),
     "sysfs-md": (_parse_sysfs_md, "a directory: an md sysfs tree (mdX/md/ or a tree with sys/block/mdX/md)"),
 }
 

@@ -1,0 +1,671 @@
+"""Parse `zpool status` (incl. -P/-p/-v) and `zpool list [-v] [-H] -p` output. Pure: text in, data out."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from raidwatch.errors import ParseError
+from raidwatch.model import to_jsonable
+
+POOL_STATES = frozenset({"ONLINE", "DEGRADED", "FAULTED", "OFFLINE", "UNAVAIL", "REMOVED", "SUSPENDED"})
+# Vdev states: the pool states plus those of spares (AVAIL, INUSE) and a split-off device (SPLIT).
+VDEV_STATES = POOL_STATES | {"AVAIL", "INUSE", "SPLIT", "HEALTHY", "UNKNOWN"}
+# Leaf states that mean "this device holds no current data" (it is not a copy any more).
+FAILED_STATES = frozenset({"FAULTED", "UNAVAIL", "REMOVED", "OFFLINE"})
+CLASSES = ("logs", "cache", "spares", "special", "dedup")
+_CLASS_ALIASES = {"log": "logs", "spare": "spares"}  # `zpool list -v` prints "spare" on some versions
+_INTERIOR_RE = re.compile(
+    r"^(?P<kind>mirror|raidz[123]?|draid[123]?|spare|replacing|root)(?::[0-9a-z:]*)?(?:-\d+)?$"
+)
+_SIZE_RE = re.compile(r"^(?P<n>\d+(?:\.\d+)?)(?P<unit>[BKMGTPEZ]?)(?:i?B)?$")
+_UNITS = {"": 1, "B": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40, "P": 1 << 50, "E": 1 << 60}
+_UNITS["Z"] = 1 << 70
+_DHMS_RE = re.compile(r"^(?:(?P<d>\d+) days? )?(?P<h>\d+):(?P<m>\d{2}):(?P<s>\d{2})$")
+_HM_RE = re.compile(r"^(?P<h>\d+)h(?P<m>\d+)m$")
+_KEY_RE = re.compile(
+    r"^\s{0,8}(?P<key>pool|state|status|action|see|scan|remove|checkpoint|config|errors|id|"
+    r"expand|dedup|scan warning)\s*:\s?(?P<rest>.*)$"
+)
+_SCAN_DONE_RE = re.compile(
+    r"^(?P<func>scrub repaired|resilvered|error scrub repaired)(?: \((?P<how>[^)]*)\))? (?P<amount>\S+) "
+    r"in (?P<dur>.+?) with (?P<errors>\d+) errors on (?P<when>.+)$"
+)
+_SCAN_RUN_RE = re.compile(
+    r"^(?P<func>scrub|resilver|error scrub)(?: \((?P<how>[^)]*)\))? "
+    r"(?P<what>in progress|paused|canceled)(?: since| on)? ?(?P<when>.*)$"
+)
+_PCT_RE = re.compile(r"(?P<pct>\d+(?:\.\d+)?)% done")
+_TOGO_RE = re.compile(r"(?P<eta>(?:\d+ days? )?\d+:\d{2}:\d{2}|\d+h\d+m) to go")
+_COUNT_RE = re.compile(r"^\d+(?:\.\d+)?[KMGTPEZ]?$")
+_ERRORS_COUNT_RE = re.compile(r"^(?P<n>\d+) data errors?, use '-v' for a list$")
+
+
+@dataclass(frozen=True)
+class ScanStatus:
+    """The `scan:` line: the last or running scrub/resilver."""
+
+    function: str  # scrub | resilver | error scrub | none
+    state: str  # finished | in progress | paused | canceled | none
+    progress: float | None = None  # 0..1 while running
+    to_go_seconds: float | None = None  # zpool's estimate; None when it gives none
+    amount_bytes: int | None = None  # repaired (scrub) or resilvered bytes
+    duration_seconds: float | None = None  # of a finished scan
+    errors: int | None = None  # errors a finished scan found
+    when: str | None = None  # ctime text: when it ended (finished/canceled) or started (running)
+    method: str | None = None  # "(draid2:4d:10c:1s-0)": a sequential (dRAID) rebuild
+    text: str = ""  # the scan section verbatim (joined lines)
+
+    @property
+    def running(self) -> bool:
+        return self.state == "in progress"
+
+
+@dataclass(frozen=True)
+class Vdev:
+    """One row of the config tree: the pool itself, an interior vdev, or a leaf device."""
+
+    name: str  # as printed: a device (full path under -P), mirror-0, raidz2-1, or a GUID for a lost device
+    state: str | None
+    read_errors: int | None = None
+    write_errors: int | None = None
+    checksum_errors: int | None = None
+    slow_ios: int | None = None  # the SLOW column of `zpool status -s`
+    note: str | None = None  # text after the counters, verbatim ("was /dev/sdc1", "(resilvering)")
+    was: str | None = None  # the path a missing device had ("was /dev/sdc1")
+    children: tuple[Vdev, ...] = ()
+    depth: int = 0  # 0 = the pool (or a class heading), 1 = top-level vdev, 2 = its children, ...
+
+    @property
+    def kind(self) -> str:
+        """mirror, raidz1/2/3, draid1/2/3, spare, replacing, or "disk" for a leaf."""
+        m = _INTERIOR_RE.match(self.name)
+        if not self.children or m is None:
+            return "disk" if not self.children else "group"
+        kind = m.group("kind")
+        return {"raidz": "raidz1", "draid": "draid1"}.get(kind, kind)
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.children
+
+    @property
+    def resilvering(self) -> bool:
+        return bool(self.note and ("resilvering" in self.note or "awaiting resilver" in self.note))
+
+    def leaves(self) -> tuple[Vdev, ...]:
+        if not self.children:
+            return (self,)
+        return tuple(leaf for c in self.children for leaf in c.leaves())
+
+
+@dataclass(frozen=True)
+class PoolStatus:
+    """One pool of `zpool status`."""
+
+    name: str
+    state: str  # ONLINE, DEGRADED, FAULTED, OFFLINE, UNAVAIL, REMOVED, SUSPENDED (or as printed)
+    status: str | None = None  # the "status:" paragraph, continuation lines joined with spaces
+    action: str | None = None
+    see: str | None = None
+    scan: ScanStatus | None = None  # None: no scan line (never scanned, or not said)
+    errors: str | None = None  # the "errors:" text (first line); None when absent
+    data_errors: int | None = None  # 0 for "No known data errors"; None when not said
+    error_files: tuple[str, ...] = ()  # `zpool status -v`: files with permanent errors
+    root: Vdev | None = None  # the pool's row and its data vdevs
+    logs: tuple[Vdev, ...] = ()
+    cache: tuple[Vdev, ...] = ()
+    spares: tuple[Vdev, ...] = ()
+    special: tuple[Vdev, ...] = ()
+    dedup: tuple[Vdev, ...] = ()
+    extra: tuple[tuple[str, str], ...] = ()  # other sections (remove:, checkpoint:, expand:), verbatim
+
+    @property
+    def data_vdevs(self) -> tuple[Vdev, ...]:
+        """Top-level vdevs that hold pool data: the normal class, plus special and dedup (whose loss
+        loses the pool, too). Logs, cache and spares are not among them."""
+        normal = self.root.children if self.root else ()
+        return (*normal, *self.special, *self.dedup)
+
+
+@dataclass(frozen=True)
+class ZpoolStatus:
+    """Everything `zpool status` printed."""
+
+    pools: tuple[PoolStatus, ...]
+    no_pools: bool = False  # "no pools available"
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ListRow:
+    """One row of `zpool list`: a pool, a class heading (logs, cache, ...) or a vdev (-v)."""
+
+    name: str
+    depth: int  # 0 pool (or class heading), 1 top-level vdev, 2 leaf ...; -H -v: 1 for every vdev row
+    size_bytes: int | None = None
+    alloc_bytes: int | None = None
+    free_bytes: int | None = None
+    checkpoint_bytes: int | None = None
+    expand_bytes: int | None = None
+    frag_percent: int | None = None
+    cap_percent: int | None = None
+    dedup_ratio: float | None = None
+    health: str | None = None
+    altroot: str | None = None
+    vdev_class: str | None = None  # logs/cache/spares/special/dedup for rows under such a heading
+
+
+@dataclass(frozen=True)
+class ZpoolListPool:
+    pool: ListRow
+    vdevs: tuple[ListRow, ...] = ()
+
+
+@dataclass(frozen=True)
+class ZpoolList:
+    """Everything `zpool list` printed."""
+
+    pools: tuple[ZpoolListPool, ...]
+    columns: tuple[str, ...] = ()
+    scripted: bool = False  # -H: no header, tab-separated
+    no_pools: bool = False
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+
+def parse_size(text: str) -> int | None:
+    """'1.66T', '21K', '0B', '9981503995904' -> bytes (binary units, as zfs_nicenum prints); '-' -> None."""
+    m = _SIZE_RE.match(text.strip())
+    if not m:
+        return None
+    return int(round(float(m.group("n")) * _UNITS[m.group("unit")]))
+
+
+def parse_count(text: str) -> int | None:
+    """An error counter: exact with -p ('100980'), else zfs_nicenum ('1.2K' = 1.2 x 1024)."""
+    if not _COUNT_RE.match(text):
+        return None
+    return parse_size(text)
+
+
+def parse_duration(text: str) -> float | None:
+    """'00:15:42', '1 days 02:03:04', '14h7m' (ZFS on Linux 0.6/0.7) -> seconds."""
+    text = text.strip()
+    m = _DHMS_RE.match(text)
+    if m:
+        d = int(m.group("d") or 0)
+        return float(((d * 24 + int(m.group("h"))) * 60 + int(m.group("m"))) * 60 + int(m.group("s")))
+    m = _HM_RE.match(text)
+    if m:
+        return float((int(m.group("h")) * 60 + int(m.group("m"))) * 60)
+    return None
+
+
+def _parse_scan(lines: list[str]) -> ScanStatus:
+    first = lines[0].strip()
+    text = " ".join(x.strip() for x in lines if x.strip())
+    if first in ("none requested", ""):
+        return ScanStatus("none", "none", text=text)
+    m = _SCAN_DONE_RE.match(first)
+    if m:
+        func = {"scrub repaired": "scrub", "resilvered": "resilver"}.get(m.group("func"), "error scrub")
+        return ScanStatus(
+            function=func,
+            state="finished",
+            amount_bytes=parse_size(m.group("amount")),
+            duration_seconds=parse_duration(m.group("dur")),
+            errors=int(m.group("errors")),
+            when=m.group("when").strip(),
+            method=m.group("how"),
+            text=text,
+        )
+    m = _SCAN_RUN_RE.match(first)
+    if m:
+        state = m.group("what")
+        rest = " ".join(x.strip() for x in lines[1:])
+        progress = to_go = None
+        pm = _PCT_RE.search(rest)
+        if pm:
+            progress = min(max(float(pm.group("pct")) / 100.0, 0.0), 1.0)
+        tm = _TOGO_RE.search(rest)
+        if tm:
+            to_go = parse_duration(tm.group("eta"))
+        amount = None
+        am = re.search(r"(\S+) (?:repaired|resilvered),", rest)
+        if am:
+            amount = parse_size(am.group(1))
+        return ScanStatus(
+            function=m.group("func"),
+            state=state,
+            progress=progress if state != "canceled" else None,
+            to_go_seconds=to_go,
+            amount_bytes=amount,
+            when=m.group("when").strip() or None,
+            method=m.group("how"),
+            text=text,
+        )
+    func = "resilver" if first.startswith("resilver") else "scrub" if first.startswith("scrub") else "unknown"
+    return ScanStatus(func, "unknown", text=text)
+
+
+def _vdev_row(line: str, base: str, columns: list[str], source: str, lineno: int) -> tuple[int, Vdev]:
+    if not line.startswith(base):
+        raise ParseError(source, lineno, f"config row not indented under the NAME header: {line.strip()!r}")
+    rest = line[len(base) :]
+    spaces = len(rest) - len(rest.lstrip(" "))
+    tokens = rest.split()
+    name = tokens[0]
+    state = tokens[1] if len(tokens) > 1 else None
+    counters: dict[str, int | None] = {}
+    i = 2
+    for col in columns[2:]:
+        if col not in ("READ", "WRITE", "CKSUM", "SLOW"):
+            break
+        if i < len(tokens) and _COUNT_RE.match(tokens[i]):
+            counters[col] = parse_count(tokens[i])
+            i += 1
+        else:
+            break
+    note = None
+    if i < len(tokens):
+        # the note is the rest of the row verbatim (zpool prints two spaces before it)
+        idx = 0
+        for tok in tokens[:i]:
+            idx = rest.index(tok, idx) + len(tok)
+        note = rest[idx:].strip() or None
+    was = None
+    if note:
+        wm = re.search(r"\bwas (\S+)", note)
+        if wm:
+            was = wm.group(1)
+    return spaces // 2, Vdev(
+        name=name,
+        state=state,
+        read_errors=counters.get("READ"),
+        write_errors=counters.get("WRITE"),
+        checksum_errors=counters.get("CKSUM"),
+        slow_ios=counters.get("SLOW"),
+        note=note,
+        was=was,
+        depth=spaces // 2,
+    )
+
+
+@dataclass
+class _Node:
+    vdev: Vdev
+    children: list[_Node] = field(default_factory=list)
+
+    def freeze(self) -> Vdev:
+        from dataclasses import replace
+
+        return replace(self.vdev, children=tuple(c.freeze() for c in self.children))
+
+
+def _parse_config(
+    lines: list[tuple[int, str]], pool: str, source: str, warnings: list[str]
+) -> dict[str, Any]:
+    """The config tree -> root vdev and the class lists."""
+    rows = [(n, x) for n, x in lines if x.strip()]
+    out: dict[str, Any] = {"root": None, **{c: () for c in CLASSES}}
+    if not rows:
+        return out
+    hdr_no, header = rows[0]
+    columns = header.split()
+    if columns[:2] != ["NAME", "STATE"]:
+        raise ParseError(source, hdr_no, f"pool {pool}: config without a NAME STATE header")
+    base = header[: len(header) - len(header.lstrip())]
+    section: str | None = None  # None = the pool's own tree
+    stack: list[_Node] = []
+    tops: dict[str, list[_Node]] = {c: [] for c in CLASSES}
+    root: _Node | None = None
+    for lineno, line in rows[1:]:
+        depth, v = _vdev_row(line, base, columns, source, lineno)
+        name = v.name
+        if depth == 0:
+            cls = _CLASS_ALIASES.get(name, name)
+            if root is not None and cls in CLASSES and v.state is None:
+                section = cls
+                stack = []
+                continue
+            if root is not None:
+                warnings.append(f"{source}:{lineno}: second depth-0 row {name!r} in pool {pool} ignored")
+                continue
+            root = _Node(v)
+            stack = [root]
+            section = None
+            continue
+        if root is None:
+            raise ParseError(source, lineno, f"pool {pool}: vdev row before the pool's own row")
+        node = _Node(v)
+        if section is None:
+            while len(stack) > depth:
+                stack.pop()
+            if not stack or len(stack) < depth:
+                raise ParseError(source, lineno, f"pool {pool}: {name!r} is indented too deep")
+            stack[-1].children.append(node)
+            stack.append(node)
+        else:
+            # class sections: depth 1 = a top-level vdev of that class
+            if depth == 1:
+                tops[section].append(node)
+                stack = [node]
+            else:
+                while len(stack) > depth - 1:
+                    stack.pop()
+                if not stack or len(stack) < depth - 1:
+                    raise ParseError(source, lineno, f"pool {pool}: {name!r} is indented too deep")
+                stack[-1].children.append(node)
+                stack.append(node)
+    out["root"] = root.freeze() if root else None
+    for c in CLASSES:
+        out[c] = tuple(n.freeze() for n in tops[c])
+    return out
+
+
+# ------------------------------------------------------------------------------------ zpool status
+
+
+def parse_zpool_status(text: str, source: str = "zpool status") -> ZpoolStatus:
+    """`zpool status [-P] [-p] [-v] [-s]` output -> pools. Raises ParseError when it is not that."""
+    if "\x00" in text:
+        raise ParseError(source, None, "binary data, not `zpool status` output")
+    stripped = text.strip()
+    if stripped in ("no pools available", "all pools are healthy"):
+        return ZpoolStatus(pools=(), no_pools=stripped == "no pools available")
+    lines = text.splitlines()
+    blocks: list[list[tuple[int, str]]] = []
+    for n, line in enumerate(lines, 1):
+        m = _KEY_RE.match(line)
+        if m and m.group("key") == "pool":
+            blocks.append([])
+        if blocks:
+            blocks[-1].append((n, line))
+        elif line.strip():
+            raise ParseError(source, n, f"expected '  pool: NAME', got {line.strip()[:60]!r}")
+    if not blocks:
+        raise ParseError(source, None, "no '  pool:' line: not `zpool status` output")
+    warnings: list[str] = []
+    return ZpoolStatus(
+        pools=tuple(_parse_pool(b, source, warnings) for b in blocks), warnings=tuple(warnings)
+    )
+
+
+def _parse_pool(block: list[tuple[int, str]], source: str, warnings: list[str]) -> PoolStatus:
+    sections: list[tuple[str, int, list[str]]] = []
+    config: list[tuple[int, str]] = []
+    error_lines: list[str] = []
+    cur: str | None = None
+    for n, line in block:
+        m = _KEY_RE.match(line)
+        if m and not (cur == "config" and line.startswith("\t")):
+            cur = m.group("key")
+            if cur == "errors":
+                error_lines.append(m.group("rest").strip())
+                continue
+            sections.append((cur, n, [m.group("rest")]))
+            continue
+        if cur == "config":
+            config.append((n, line))
+        elif cur == "errors":
+            if line.strip():
+                error_lines.append(line.strip())
+        elif cur is not None and sections:
+            if line.strip():
+                sections[-1][2].append(line)
+        elif line.strip():
+            raise ParseError(source, n, f"text outside any section: {line.strip()[:60]!r}")
+    values: dict[str, tuple[int, list[str]]] = {}
+    extra = []
+    for key, n, body in sections:
+        if key in values and key not in ("config",):
+            warnings.append(f"{source}:{n}: repeated '{key}:' section; the later one kept")
+        values[key] = (n, body)
+        if key in ("remove", "checkpoint", "expand", "scan warning", "dedup"):
+            extra.append((key, " ".join(x.strip() for x in body if x.strip())))
+    n0, pool_body = values["pool"]
+    name = pool_body[0].strip()
+    if not name or " " in name:
+        raise ParseError(source, n0, f"pool name {name!r} is not a pool name")
+    if "state" not in values:
+        raise ParseError(source, n0, f"pool {name}: no ' state:' line")
+    sn, state_body = values["state"]
+    state = state_body[0].strip()
+    if not re.fullmatch(r"[A-Z][A-Z_]*", state):
+        raise ParseError(source, sn, f"pool {name}: state {state!r} is not a pool state")
+    if state not in POOL_STATES:
+        warnings.append(f"{source}:{sn}: pool {name}: unknown state {state!r} kept as printed")
+
+    def para(key: str) -> str | None:
+        if key not in values:
+            return None
+        return " ".join(x.strip() for x in values[key][1] if x.strip()) or None
+
+    scan = _parse_scan(values["scan"][1]) if "scan" in values else None
+    if scan is not None and scan.state == "unknown":
+        warnings.append(f"{source}:{values['scan'][0]}: pool {name}: scan line not understood: {scan.text!r}")
+    tree = _parse_config(config, name, source, warnings) if "config" in values else {"root": None}
+    root = tree.get("root")
+    if root is not None and root.name != name:
+        warnings.append(f"{source}: pool {name}: the config tree's first row is {root.name!r}")
+    errors = error_lines[0] if error_lines else None
+    data_errors: int | None = None
+    files: list[str] = []
+    for e in error_lines:
+        if e == "No known data errors":
+            data_errors = 0
+        cm = _ERRORS_COUNT_RE.match(e)
+        if cm:
+            data_errors = int(cm.group("n"))
+        if e.startswith("/") or e.startswith("<") or re.match(r"^[\w.-]+/", e):
+            files.append(e)
+    if files and not data_errors:
+        data_errors = len(files)
+    if errors and errors.startswith("Permanent errors have been detected") and data_errors is None:
+        data_errors = len(files)
+    return PoolStatus(
+        name=name,
+        state=state,
+        status=para("status"),
+        action=para("action"),
+        see=para("see"),
+        scan=scan,
+        errors=" / ".join(error_lines) if error_lines else None,
+        data_errors=data_errors,
+        error_files=tuple(files),
+        root=root,
+        logs=tree.get("logs", ()),
+        cache=tree.get("cache", ()),
+        spares=tree.get("spares", ()),
+        special=tree.get("special", ()),
+        dedup=tree.get("dedup", ()),
+        extra=tuple(extra),
+    )
+
+
+# -------------------------------------------------------------------------------------- zpool list
+
+_LIST_COLUMNS = {
+    11: ("NAME", "SIZE", "ALLOC", "FREE", "CKPOINT", "EXPANDSZ", "FRAG", "CAP", "DEDUP", "HEALTH", "ALTROOT"),
+    10: ("NAME", "SIZE", "ALLOC", "FREE", "EXPANDSZ", "FRAG", "CAP", "DEDUP", "HEALTH", "ALTROOT"),
+    9: ("NAME", "SIZE", "ALLOC", "FREE", "EXPANDSZ", "CAP", "DEDUP", "HEALTH", "ALTROOT"),
+    8: ("NAME", "SIZE", "ALLOC", "FREE", "CAP", "DEDUP", "HEALTH", "ALTROOT"),
+}
+_FIELD = {
+    "SIZE": "size_bytes",
+    "ALLOC": "alloc_bytes",
+    "FREE": "free_bytes",
+    "CKPOINT": "checkpoint_bytes",
+    "EXPANDSZ": "expand_bytes",
+    "FRAG": "frag_percent",
+    "CAP": "cap_percent",
+    "DEDUP": "dedup_ratio",
+    "HEALTH": "health",
+    "ALTROOT": "altroot",
+}
+
+
+def _list_value(col: str, text: str, source: str, lineno: int) -> Any:
+    text = text.strip()
+    if text in ("-", ""):
+        return None
+    if col in ("HEALTH", "ALTROOT"):
+        return text
+    if col in ("FRAG", "CAP"):
+        m = re.fullmatch(r"(\d+)%?", text)
+        if not m:
+            raise ParseError(source, lineno, f"{col} {text!r} is not a percentage")
+        return int(m.group(1))
+    if col == "DEDUP":
+        m = re.fullmatch(r"(\d+(?:\.\d+)?)x?", text)
+        if not m:
+            raise ParseError(source, lineno, f"DEDUP {text!r} is not a ratio")
+        return float(m.group(1))
+    size = parse_size(text)
+    if size is None:
+        raise ParseError(source, lineno, f"{col} {text!r} is not a size")
+    return size
+
+
+def parse_zpool_list(text: str, source: str = "zpool list") -> ZpoolList:
+    """`zpool list [-v] [-H] [-p]` -> pools (and their vdev rows with -v). Raises ParseError otherwise."""
+    if "\x00" in text:
+        raise ParseError(source, None, "binary data, not `zpool list` output")
+    if text.strip() == "no pools available":
+        return ZpoolList(pools=(), no_pools=True)
+    lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+    if not lines:
+        raise ParseError(source, None, "empty: not `zpool list` output")
+    scripted = not lines[0][1].split()[0] == "NAME"
+    columns: tuple[str, ...]
+    if scripted:
+        first = lines[0][1].split("\t")
+        if len(first) not in _LIST_COLUMNS or "\t" not in lines[0][1]:
+            raise ParseError(source, lines[0][0], "neither a `zpool list` header nor a -H row of known width")
+        columns = _LIST_COLUMNS[len(first)]
+        rows = lines
+    else:
+        columns = tuple(lines[0][1].split())
+        if "HEALTH" not in columns and "SIZE" not in columns:
+            raise ParseError(source, lines[0][0], "a NAME header without SIZE or HEALTH: not `zpool list`")
+        rows = lines[1:]
+    pools: list[ZpoolListPool] = []
+    vdevs: list[ListRow] = []
+    pool_row: ListRow | None = None
+    cls: str | None = None
+    for lineno, line in rows:
+        if scripted:
+            cells = line.split("\t")
+            depth = 0
+            if cells and cells[0] == "":  # -H -v: a vdev row starts with a tab
+                cells = cells[1:]
+                depth = 1
+        else:
+            cells = line.split()
+            indent = len(line) - len(line.lstrip(" "))
+            depth = indent // 2
+        if not cells or not cells[0]:
+            raise ParseError(source, lineno, "a row without a name")
+        name = cells[0]
+        values = cells[1:]
+        if len(values) > len(columns) - 1:
+            raise ParseError(source, lineno, f"{len(values)} values for {len(columns) - 1} columns")
+        kw: dict[str, Any] = {}
+        for col, val in zip(columns[1:], values, strict=False):
+            if col in _FIELD:
+                kw[_FIELD[col]] = _list_value(col, val, source, lineno)
+        alias = _CLASS_ALIASES.get(name, name)
+        is_heading = depth == 0 and pool_row is not None and alias in CLASSES and kw.get("size_bytes") is None
+        if scripted and depth == 1 and alias in CLASSES and kw.get("size_bytes") is None:
+            is_heading = True
+        if depth == 0 and not is_heading:
+            if pool_row is not None:
+                pools.append(ZpoolListPool(pool_row, tuple(vdevs)))
+            pool_row = ListRow(name=name, depth=0, **kw)
+            if pool_row.health is None and not scripted and "HEALTH" in columns:
+                raise ParseError(source, lineno, f"pool {name}: no HEALTH value")
+            vdevs = []
+            cls = None
+            continue
+        if pool_row is None:
+            raise ParseError(source, lineno, f"vdev row {name!r} before any pool row")
+        if is_heading:
+            cls = alias
+            continue
+        vdevs.append(ListRow(name=name, depth=depth, vdev_class=cls, **kw))
+    if pool_row is not None:
+        pools.append(ZpoolListPool(pool_row, tuple(vdevs)))
+    if not pools:
+        raise ParseError(source, None, "no pool rows")
+    for p in pools:
+        if p.pool.health is not None and not re.fullmatch(r"[A-Z]+", p.pool.health):
+            raise ParseError(source, None, f"pool {p.pool.name}: health {p.pool.health!r} is not a state")
+    return ZpoolList(pools=tuple(pools), columns=columns, scripted=scripted)
+
+
+# --------------------------------------------------------------------------------------- dispatcher
+
+
+def parse_zpool(text: str, source: str = "zpool") -> ZpoolStatus | ZpoolList:
+    """`zpool status` or `zpool list` output, whichever this is."""
+    head = next((x for x in text.splitlines() if x.strip()), "")
+    if _KEY_RE.match(head) or text.strip() in ("no pools available", "all pools are healthy"):
+        return parse_zpool_status(text, source)
+    return parse_zpool_list(text, source)
+
+
+def _vdev_json(v: Vdev) -> dict[str, Any]:
+    d = {k: val for k, val in to_jsonable(v).items() if k != "children"}
+    d["kind"] = v.kind
+    d["resilvering"] = v.resilvering
+    d["children"] = [_vdev_json(c) for c in v.children]
+    return d
+
+
+def to_json(result: ZpoolStatus | ZpoolList) -> dict[str, Any]:
+    """A parse result -> the JSON object `raidwatch parse zpool FILE --json` prints."""
+    if isinstance(result, ZpoolStatus):
+        pools = []
+        for p in result.pools:
+            d = to_jsonable(p)
+            d["root"] = _vdev_json(p.root) if p.root else None
+            for c in CLASSES:
+                d[c] = [_vdev_json(v) for v in getattr(p, c)]
+            d["data_vdevs"] = [v.name for v in p.data_vdevs]
+            pools.append(d)
+        return {
+            "kind": "zpool-status",
+            "no_pools": result.no_pools,
+            "pools": pools,
+            "warnings": list(result.warnings),
+        }
+    return {
+        "kind": "zpool-list",
+        "scripted": result.scripted,
+        "columns": list(result.columns),
+        "no_pools": result.no_pools,
+        "pools": [to_jsonable(p) for p in result.pools],
+    }
+
+
+__all__ = [
+    "FAILED_STATES",
+    "POOL_STATES",
+    "ListRow",
+    "PoolStatus",
+    "ScanStatus",
+    "Vdev",
+    "ZpoolList",
+    "ZpoolListPool",
+    "ZpoolStatus",
+    "parse_count",
+    "parse_duration",
+    "parse_size",
+    "parse_zpool",
+    "parse_zpool_list",
+    "parse_zpool_status",
+    "to_json",
+]
