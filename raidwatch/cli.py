@@ -123,6 +123,18 @@ def _parse_hwraid(path: str) -> dict[str, Any]:
     return to_json(parse_hwraid(_read(path), path))
 
 
+def _parse_btrfs(path: str) -> dict[str, Any]:
+    from raidwatch.parsers.btrfs import parse_btrfs, to_json
+
+    return to_json(parse_btrfs(_read(path), path))
+
+
+def _parse_zpool(path: str) -> dict[str, Any]:
+    from raidwatch.parsers.zpool import parse_zpool, to_json
+
+    return to_json(parse_zpool(_read(path), path))
+
+
 def _parse_diskutil(path: str) -> dict[str, Any]:
     from raidwatch.parsers.diskutil import parse_diskutil, to_json
 
@@ -155,6 +167,16 @@ def _optional_kinds() -> None:
             "raidwatch.parsers.diskutil",
             _parse_diskutil,
             "`diskutil appleRAID list`/checkRAID/info -plist",
+        ),
+        "btrfs": (
+            "raidwatch.parsers.btrfs",
+            _parse_btrfs,
+            "`btrfs filesystem show` or `btrfs device stats` output",
+        ),
+        "zpool": (
+            "raidwatch.parsers.zpool",
+            _parse_zpool,
+            "`zpool status [-P] [-p] [-v]` or `zpool list [-v] [-H] -p` output",
         ),
     }
     for kind, (module, fn, doc) in extra.items():

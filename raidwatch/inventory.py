@@ -291,7 +291,9 @@ def build_inventory(
                 failures_tolerated=stack.failures_tolerated,
                 redundancy=_redundancy(stack),
                 problem=problem,
-                label=devices[name].label if name in devices else None,
+                label=devices[name].label
+                if name in devices
+                else (arrays[name].label if name in arrays else None),
             )
         )
     return HostInventory(

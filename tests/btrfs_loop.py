@@ -1,5 +1,6 @@
 """Real btrfs filesystems on loop devices (root only), for tests/test_btrfs_real.py and for recording
-tests/hosts/btrfs-loop-mirror: `sudo python tests/btrfs_loop.py tests/hosts/btrfs-loop-mirror`."""
+tests/hosts/btrfs-loop-mirror: `sudo python tests/btrfs_loop.py tests/hosts/btrfs-loop-mirror`
+(`--degraded`: one device detached and the other mounted -o degraded, as in tests/fixtures/btrfs/)."""
 
 from __future__ import annotations
 
@@ -133,8 +134,8 @@ def trim_mountinfo(recording: Path) -> None:
     mi.write_text("".join(ln + "\n" for ln in lines))
 
 
-def record_mirror(out: Path) -> None:
-    """Record a healthy two-device btrfs raid1 into `out` (replacing its recording files)."""
+def record(out: Path, fs: LoopBtrfs) -> None:
+    """Record the btrfs, blockdev and mounts collectors into `out` (replacing its recording files)."""
     from raidwatch.collectors.blockdev import BlockDevCollector
     from raidwatch.collectors.btrfs import BtrfsCollector
     from raidwatch.collectors.mounts import MountsCollector
@@ -147,13 +148,12 @@ def record_mirror(out: Path) -> None:
             shutil.rmtree(p)
         elif p.exists():
             p.unlink()
-    with btrfs_on_loops(2, ["-d", "raid1", "-m", "raid1"]) as fs:
-        rec = RecordingProbe(LiveProbe(), out)
-        inv = collect_inventory(rec, [BtrfsCollector(), BlockDevCollector(), MountsCollector()])
-        rec.finish()
-        trim_mountinfo(out)
-        vol = inv.volume(str(fs.mountpoint))
-        print(f"recorded {out}: {fs.uuid} on {fs.loops} at {fs.mountpoint}: {vol}")
+    rec = RecordingProbe(LiveProbe(), out)
+    inv = collect_inventory(rec, [BtrfsCollector(), BlockDevCollector(), MountsCollector()])
+    rec.finish()
+    trim_mountinfo(out)
+    vol = inv.volume(str(fs.mountpoint))
+    print(f"recorded {out}: {fs.uuid} on {fs.loops} at {fs.mountpoint}: {vol}")
 
 
 if __name__ == "__main__":
@@ -161,4 +161,10 @@ if __name__ == "__main__":
     reason = missing_prerequisite()
     if reason:
         sys.exit(f"cannot record: {reason}")
-    record_mirror(Path(sys.argv[1] if len(sys.argv) > 1 else "tests/hosts/btrfs-loop-mirror"))
+    args = sys.argv[1:]
+    degraded = "--degraded" in args
+    args = [a for a in args if a != "--degraded"]
+    with btrfs_on_loops(2, ["-d", "raid1", "-m", "raid1"]) as fs:
+        if degraded:
+            fs.degrade()
+        record(Path(args[0] if args else "tests/hosts/btrfs-loop-mirror"), fs)

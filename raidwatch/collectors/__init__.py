@@ -17,6 +17,8 @@ BUILTIN = {
     "smart": "raidwatch.collectors.smart:SmartCollector",
     "appleraid": "raidwatch.collectors.appleraid:AppleRaidCollector",
     "macdisks": "raidwatch.collectors.macdisks:MacDisksCollector",
+    "btrfs": "raidwatch.collectors.btrfs:BtrfsCollector",
+    "zfs": "raidwatch.collectors.zfs:ZfsCollector",
 }
 
 

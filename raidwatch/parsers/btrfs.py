@@ -240,8 +240,8 @@ def parse_filesystem_show(text: str, source: str = "btrfs filesystem show") -> B
                     some_missing=current["some_missing"],
                 )
             )
+            extra_missing.clear()  # a warning before the first Label: line belongs to that filesystem
         current = None
-        extra_missing.clear()
 
     for lineno, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
@@ -275,7 +275,8 @@ def parse_filesystem_show(text: str, source: str = "btrfs filesystem show") -> B
         if m:
             path = m.group("path")
             missing_m = _MISSING_PATH_RE.match(path)
-            missing = missing_m is not None or path.endswith(" MISSING")
+            # "<missing disk>", "<missing disk #2>", "... MISSING", or no path at all ("path  MISSING")
+            missing = missing_m is not None or path == "MISSING" or path.endswith(" MISSING") or not path
             current["devices"].append(
                 BtrfsDevice(
                     devid=int(m.group("devid")),
@@ -325,9 +326,16 @@ def parse_device_stats(text: str, source: str = "btrfs device stats") -> BtrfsSt
     if not counters:
         raise ParseError(source, None, "no '[DEVICE].counter VALUE' line: not `btrfs device stats` output")
     return BtrfsStatsResult(
-        devices=tuple(BtrfsDeviceStats(device=d, counters=tuple(counters[d].items())) for d in order),
+        devices=tuple(
+            BtrfsDeviceStats(device=d, counters=tuple(counters[d].items()), devid=_devid_of(d)) for d in order
+        ),
         warnings=tuple(warnings),
     )
+
+
+def _devid_of(device: str) -> int | None:
+    """A device btrfs cannot name is printed as `devid:2` (progs 6.x, after `device scan --forget`)."""
+    return _int(device[6:]) if device.startswith("devid:") else None
 
 
 def _parse_stats_table(lines: list[tuple[int, str]], source: str) -> BtrfsStatsResult:

@@ -79,8 +79,10 @@ class Vdev:
 
     @property
     def kind(self) -> str:
-        """mirror, raidz1/2/3, draid1/2/3, spare, replacing, or "disk" for a leaf."""
+        """mirror, raidz1/2/3, draid1/2/3, spare, replacing; "disk" for a leaf, "pool" for the pool's row."""
         m = _INTERIOR_RE.match(self.name)
+        if self.depth == 0 and self.children:
+            return "pool"
         if not self.children or m is None:
             return "disk" if not self.children else "group"
         kind = m.group("kind")
@@ -181,7 +183,7 @@ def parse_size(text: str) -> int | None:
     m = _SIZE_RE.match(text.strip())
     if not m:
         return None
-    return int(round(float(m.group("n")) * _UNITS[m.group("unit")]))
+    return round(float(m.group("n")) * _UNITS[m.group("unit")])
 
 
 def parse_count(text: str) -> int | None:
@@ -451,7 +453,6 @@ def _parse_pool(block: list[tuple[int, str]], source: str, warnings: list[str]) 
     root = tree.get("root")
     if root is not None and root.name != name:
         warnings.append(f"{source}: pool {name}: the config tree's first row is {root.name!r}")
-    errors = error_lines[0] if error_lines else None
     data_errors: int | None = None
     files: list[str] = []
     for e in error_lines:
@@ -464,7 +465,7 @@ def _parse_pool(block: list[tuple[int, str]], source: str, warnings: list[str]) 
             files.append(e)
     if files and not data_errors:
         data_errors = len(files)
-    if errors and errors.startswith("Permanent errors have been detected") and data_errors is None:
+    if any(e.startswith("Permanent errors have been detected") for e in error_lines) and data_errors is None:
         data_errors = len(files)
     return PoolStatus(
         name=name,
@@ -473,7 +474,7 @@ def _parse_pool(block: list[tuple[int, str]], source: str, warnings: list[str]) 
         action=para("action"),
         see=para("see"),
         scan=scan,
-        errors=" / ".join(error_lines) if error_lines else None,
+        errors=" / ".join(e for e in error_lines if e not in files) or None,
         data_errors=data_errors,
         error_files=tuple(files),
         root=root,
@@ -539,7 +540,7 @@ def parse_zpool_list(text: str, source: str = "zpool list") -> ZpoolList:
     lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
     if not lines:
         raise ParseError(source, None, "empty: not `zpool list` output")
-    scripted = not lines[0][1].split()[0] == "NAME"
+    scripted = lines[0][1].split()[0] != "NAME"
     columns: tuple[str, ...]
     if scripted:
         first = lines[0][1].split("\t")
