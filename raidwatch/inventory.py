@@ -105,6 +105,14 @@ class _StackBuilder:
         return StackNode(name, "other", detail=dev.kind, key=f"name:{name}")
 
     def _array(self, arr: Array, path: tuple[str, ...]) -> StackNode:
+        if not arr.members and arr.kind == "hardware":
+            # a controller that does not say which disks make up a volume: one opaque leaf
+            return StackNode(
+                arr.name,
+                "unknown",
+                detail=f"{arr.level or 'hardware'} volume, members unknown",
+                key=f"name:{arr.name}",
+            )
         candidates = [m for m in arr.members if m.state is MemberState.ACTIVE and m.in_sync is not False]
         children = tuple(self.node(m.device, path) for m in candidates)
         label = arr.level or "unknown level"
@@ -250,7 +258,9 @@ def build_inventory(
     builder = _StackBuilder(devices, arrays)
     for name, arr in list(arrays.items()):
         if not arr.is_container:
-            arrays[name] = replace(arr, failures_tolerated=annotate(builder.node(name)).failures_tolerated)
+            known = bool(arr.members) or arr.kind != "hardware"
+            tolerated = annotate(builder.node(name)).failures_tolerated if known else None
+            arrays[name] = replace(arr, failures_tolerated=tolerated)
     volumes = []
     claimed = {mp: a.name for a in arrays.values() for mp in a.mountpoints}
     for m in mounts:
