@@ -32,7 +32,8 @@ TOOLS: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, ...], ...]], ...] = (
     (
         "megacli",
         ("MegaCli64", "MegaCli", "megacli"),
-        (("-LDInfo", "-Lall", "-aALL", "-NoLog"), ("-PDList", "-aALL", "-NoLog")),
+        # -LdPdInfo names each LD's drives; -PDList adds spares and unconfigured ones; then the battery
+        (("-LdPdInfo", "-aALL", "-NoLog"), ("-PDList", "-aALL", "-NoLog"), ("-AdpBbuCmd", "-aALL", "-NoLog")),
     ),
 )
 TIMEOUT = 60.0
@@ -185,7 +186,7 @@ class HwRaidCollector(Collector):
             arrays.extend(a)
             devices.extend(d)
             for c in report.controllers:
-                if c.status == "failed" or c.battery_status == "failed":
+                if c.status in ("failed", "warning") or c.battery_status in ("failed", "warning"):
                     problems.append(self.problem(f"{tool} controller {c.id}", _ctrl_text(c), "warning"))
         if not found_any:
             notes.append("no hardware RAID tool installed (storcli/perccli, ssacli, arcconf, MegaCli)")
@@ -197,7 +198,9 @@ class HwRaidCollector(Collector):
 def _ctrl_text(c) -> str:  # type: ignore[no-untyped-def]
     parts = [f"state {c.state or c.status}"]
     if c.battery:
-        parts.append(f"battery/cache {c.battery}")
+        parts.append(f"battery {c.battery}")
+    if c.cache:
+        parts.append(f"cache {c.cache}")
     return ", ".join(parts)
 
 
@@ -207,11 +210,19 @@ def _merge(tool: str, reports: list[HwRaidReport]) -> HwRaidReport | None:
         return None
     if len(reports) == 1:
         return reports[0]
+    pds: dict[tuple[str, str], HwPhysicalDrive] = {}
+    for pd in (pd for r in reports for pd in r.physical_drives):
+        key = (pd.controller, pd.id)
+        if key not in pds or (pds[key].logical_drive is None and pd.logical_drive is not None):
+            pds[key] = pd  # the same drive from two commands: keep the one that knows its LD
+    ctrls: dict[str, object] = {}
+    for c in (c for r in reports for c in r.controllers):
+        ctrls.setdefault(c.id, c)
     return HwRaidReport(
         tool=tool,
-        controllers=tuple(c for r in reports for c in r.controllers),
+        controllers=tuple(ctrls.values()),  # type: ignore[arg-type]
         logical_drives=tuple(ld for r in reports for ld in r.logical_drives),
-        physical_drives=tuple(pd for r in reports for pd in r.physical_drives),
+        physical_drives=tuple(pds.values()),
         warnings=tuple(w for r in reports for w in r.warnings),
         error="; ".join(r.error for r in reports if r.error) or None,
     )
