@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import fields, replace
 
 from raidwatch.collectors.base import Collector, Contribution
 from raidwatch.errors import ParseError
@@ -18,7 +19,7 @@ from raidwatch.model import (
     SyncStatus,
 )
 from raidwatch.parsers.hwraid import parse_hwraid
-from raidwatch.parsers.hwraid.model import HwLogicalDrive, HwPhysicalDrive, HwRaidReport
+from raidwatch.parsers.hwraid.model import HwController, HwLogicalDrive, HwPhysicalDrive, HwRaidReport
 from raidwatch.probe import CommandResult, Probe
 
 log = logging.getLogger(__name__)
@@ -215,12 +216,19 @@ def _merge(tool: str, reports: list[HwRaidReport]) -> HwRaidReport | None:
         key = (pd.controller, pd.id)
         if key not in pds or (pds[key].logical_drive is None and pd.logical_drive is not None):
             pds[key] = pd  # the same drive from two commands: keep the one that knows its LD
-    ctrls: dict[str, object] = {}
+    ctrls: dict[str, HwController] = {}
     for c in (c for r in reports for c in r.controllers):
-        ctrls.setdefault(c.id, c)
+        old = ctrls.get(c.id)
+        if old is None:
+            ctrls[c.id] = c
+        else:  # one command knows the model, another the battery: keep what each says
+            fill = {
+                f.name: getattr(c, f.name) for f in fields(c) if getattr(old, f.name) in (None, "unknown")
+            }
+            ctrls[c.id] = replace(old, **fill)
     return HwRaidReport(
         tool=tool,
-        controllers=tuple(ctrls.values()),  # type: ignore[arg-type]
+        controllers=tuple(ctrls.values()),
         logical_drives=tuple(ld for r in reports for ld in r.logical_drives),
         physical_drives=tuple(pds.values()),
         warnings=tuple(w for r in reports for w in r.warnings),
