@@ -19,6 +19,7 @@ BUILTIN = {
     "macdisks": "raidwatch.collectors.macdisks:MacDisksCollector",
     "btrfs": "raidwatch.collectors.btrfs:BtrfsCollector",
     "zfs": "raidwatch.collectors.zfs:ZfsCollector",
+    "hwraid": "raidwatch.collectors.hwraid:HwRaidCollector",
 }
 
 
