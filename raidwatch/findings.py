@@ -341,7 +341,9 @@ def _disk_findings(inv: HostInventory, policy: HostPolicy) -> list[Finding]:
         elif s.assessment == "WARN":
             why = "; ".join(getattr(s, "reasons", ()) or ()) or "failure predictors present"
             out.append(_f("disk-smart-warning", subject, f"{ident}: SMART {why}", None))
-        elif s.assessment == "UNKNOWN" and not s.standby:
+        elif s.assessment == "UNKNOWN" and not s.standby and s.smart_supported is not False:
+            # smart_supported False: smartctl read the device and it has no SMART (a RAID controller's
+            # volume, an emulated disk): nothing went wrong reading it
             out.append(
                 _f("disk-smart-unreadable", subject, f"{ident}: {s.message or 'SMART not readable'}", None)
             )

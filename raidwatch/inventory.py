@@ -255,6 +255,9 @@ def build_inventory(
                 transport=base.transport or extra.transport,
                 smart=extra.smart if extra.smart is not None else base.smart,
             )
+    # a kernel disk that is a hardware RAID logical drive is not a physical disk: its drives are (the
+    # hwraid collector's leaves), and smartctl finds no SMART on the volume itself
+    disks = {n: d for n, d in disks.items() if not (n in arrays and arrays[n].kind == "hardware")}
     builder = _StackBuilder(devices, arrays)
     for name, arr in list(arrays.items()):
         if not arr.is_container:

@@ -46,6 +46,20 @@ NON_REDUNDANT_LEVELS = frozenset(
 # Filesystem-level RAID: losses survived by profile, whatever the number of devices
 # (btrfs raid1 keeps two copies on three disks as on two; dup keeps both copies on one disk).
 BTRFS_PROFILE_LOSSES = {"raid1": 1, "raid1c3": 2, "raid1c4": 3, "raid10": 1, "raid5": 1, "raid6": 2}
+# Controller levels beyond md's: the member losses they always survive (raid50/60: one/two in any
+# span; raid1e/5e: one; ADM and triple mirrors: two).
+HW_LEVEL_LOSSES = {
+    "raid50": 1,
+    "raid60": 2,
+    "raid1e": 1,
+    "raid5e": 1,
+    "raid5ee": 1,
+    "raid6e": 2,
+    "raid1adm": 2,
+    "raid1triple": 2,
+    "raid10adm": 2,
+    "raid10triple": 2,
+}
 RAIDZ_LOSSES = {"raidz1": 1, "raidz": 1, "raidz2": 2, "raidz3": 3, "draid1": 1, "draid2": 2, "draid3": 3}
 
 
@@ -136,6 +150,8 @@ class Array:
             return min(BTRFS_PROFILE_LOSSES.get(self.level or "", 0), n - 1)
         if self.level in RAIDZ_LOSSES:
             return min(RAIDZ_LOSSES[self.level or ""], n - 1)
+        if self.level in HW_LEVEL_LOSSES:
+            return min(HW_LEVEL_LOSSES[self.level or ""], n - 1)
         if self.level in ("raid1", "mirror"):  # mirror: AppleRAID's and ZFS's name for it
             return n - 1
         if self.level in ("raid4", "raid5"):

@@ -27,7 +27,12 @@ log = logging.getLogger(__name__)
 # Each tool: the commands that give its full picture, tried binary name by binary name; the first
 # binary that exists is the one used. Every command's output goes through the hwraid parsers.
 TOOLS: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, ...], ...]], ...] = (
-    ("storcli", ("storcli64", "storcli", "perccli64", "perccli"), (("/call", "show", "all", "J"),)),
+    (
+        "storcli",
+        ("storcli64", "storcli", "perccli64", "perccli"),
+        # /call show all: controller, BBU, VDs and their drives; /call/eall/sall: each drive's serial and WWN
+        (("/call", "show", "all", "J"), ("/call/eall/sall", "show", "all", "J")),
+    ),
     ("ssacli", ("ssacli", "hpssacli", "hpacucli"), (("ctrl", "all", "show", "config", "detail"),)),
     ("arcconf", ("arcconf",), (("GETCONFIG", "1", "AL"),)),
     (
@@ -38,26 +43,36 @@ TOOLS: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, ...], ...]], ...] = (
     ),
 )
 TIMEOUT = 60.0
-_LEVEL_RE = re.compile(r"raid[\s-]*(\d+(?:\+\d+)?)", re.I)
+# the tools' words for volumes with no redundancy -> the model's non-redundant level names
+_PLAIN_LEVELS = {
+    "jbod": "single",
+    "simple": "single",
+    "volume": "single",
+    "spanned": "concat",
+    "span": "concat",
+}
+_NO_CONTROLLER_RE = re.compile(r"\bno (?:controllers?|adapters?)\b.*\b(?:detected|found|present)\b", re.I)
 
 
 def normalise_level(level: str | None) -> str | None:
-    """ "RAID 1", "RAID1", "Primary-1, Secondary-0, RAID Level Qualifier-0", "1+0" -> raid1 / raid10."""
+    """The tools' level words -> raidN[suffix]: "RAID 1", "RAID1", "RAID 1+0", "1+0", "Primary-1, Secondary-3,
+    RAID Level Qualifier-0", "raid1e", "raid10adm", "raid50"; JBOD/simple/spanned -> single/concat."""
     if not level:
         return None
     text = level.strip().lower()
-    if text.startswith("raid") and re.fullmatch(r"raid\d+", text):
-        return text
-    m = _LEVEL_RE.search(text)
-    if m:
-        return "raid" + m.group(1).replace("+", "")
     m = re.search(r"primary-(\d)", text)
     if m:
         sec = re.search(r"secondary-(\d)", text)
         primary = m.group(1)
         return "raid10" if primary == "1" and sec and sec.group(1) == "3" else f"raid{primary}"
-    if text in ("1+0", "10"):
-        return "raid10"
+    compact = re.sub(r"[\s_()-]", "", text)
+    m = re.fullmatch(r"(?:raid)?(\d+)(?:\+(\d+))?([a-z]*)", compact)
+    if m:
+        digits = m.group(1) + (m.group(2) or "")
+        return f"raid{digits}{m.group(3)}"
+    for word, plain in _PLAIN_LEVELS.items():
+        if compact.startswith(word):
+            return plain
     return text
 
 
@@ -73,12 +88,30 @@ def _member_state(pd: HwPhysicalDrive) -> tuple[MemberState, bool | None, bool]:
     return MemberState.ACTIVE, None, False
 
 
+def _shared_ids(report: HwRaidReport) -> set[str]:
+    """Serials/WWNs that more than one physical drive claims ("REDACTED", "0000000000000000", blank
+    fillers from a firmware): not an identity, or every drive behind it would count as one disk."""
+    owners: dict[str, set[tuple[str, str]]] = {}
+    for pd in report.physical_drives:
+        for value in (pd.serial, pd.wwn):
+            if value and value.strip():
+                owners.setdefault(value.strip().lower(), set()).add((pd.controller, pd.id))
+    return {v for v, who in owners.items() if len(who) > 1}
+
+
+def _identity(value: str | None, shared: set[str]) -> str | None:
+    v = (value or "").strip()
+    return v if v and v.lower() not in shared else None
+
+
 def arrays_from(report: HwRaidReport, os_names: set[str]) -> tuple[list[Array], list[BlockDevice]]:
     """Pure: a tool report -> one Array per logical drive (kind "hardware") and a BlockDevice per
     physical drive. An LD the tool maps to a kernel disk (ssacli "Disk Name: /dev/sda") takes that
-    name, so the volumes on /dev/sda sit on it; others are named hw-TOOL-cC-vID."""
+    name, so the volumes on /dev/sda sit on it; others are named hw-TOOL-cC-vID. A serial or WWN that
+    several drives share is dropped (the drive is then known by its name, never merged with others)."""
     arrays: list[Array] = []
     pd_by_key = {(pd.controller, pd.id): pd for pd in report.physical_drives}
+    shared = _shared_ids(report)
     devices: list[BlockDevice] = []
     for ld in report.logical_drives:
         os_dev = (ld.os_device or "").rsplit("/", 1)[-1]
@@ -104,8 +137,8 @@ def arrays_from(report: HwRaidReport, os_names: set[str]) -> tuple[list[Array], 
                     kind="disk",
                     size_bytes=pd.size_bytes,
                     model=pd.model,
-                    serial=pd.serial,
-                    wwn=pd.wwn,
+                    serial=_identity(pd.serial, shared),
+                    wwn=_identity(pd.wwn, shared),
                     transport=f"{report.tool} controller {pd.controller}",
                 )
             )
@@ -115,23 +148,31 @@ def arrays_from(report: HwRaidReport, os_names: set[str]) -> tuple[list[Array], 
 
 def _array(tool: str, ld: HwLogicalDrive, name: str, members: list[Member]) -> Array:
     holders = [m for m in members if m.state is not MemberState.SPARE]
-    in_sync = sum(1 for m in holders if m.in_sync)
+    says_degraded = ld.status in ("degraded", "rebuilding")
+    # a drive whose state the tool gives in words we do not know: in sync unless the LD says otherwise
+    in_sync = sum(1 for m in holders if m.in_sync or (m.in_sync is None and not says_degraded))
+    raid_disks = len(holders)
+    if says_degraded and holders and in_sync == raid_disks:
+        # the LD is degraded and no listed drive is out: the drive it lost is not listed at all (MegaCli
+        # drops a missing drive from -LdPdInfo); count it, so the margin left is not overstated
+        raid_disks += 1
     level = normalise_level(ld.level)
     sync = None
     if ld.status in ("rebuilding", "initializing") or any(m.rebuilding for m in members):
         action = SyncAction.RECOVERY if ld.status != "initializing" else SyncAction.RESYNC
         sync = SyncStatus(action=action, progress=ld.progress)
-    degraded = ld.status in ("degraded", "rebuilding") or (bool(holders) and in_sync < len(holders))
+    degraded = says_degraded or (bool(holders) and in_sync < raid_disks)
     return Array(
         name=name,
         level=level,
         state="inactive" if ld.status in ("failed", "offline") else "active",
-        raid_disks=len(holders) or None,
+        raid_disks=raid_disks or None,
         in_sync_disks=in_sync if holders else None,
         degraded=degraded,
         members=tuple(members),
         sync=sync,
         size_bytes=ld.size_bytes,
+        copies=3 if level and level.startswith("raid10") and level.endswith(("adm", "triple")) else None,
         kind="hardware",
         label=ld.name or f"{tool} controller {ld.controller} LD {ld.id}",
         array_state=ld.state,
@@ -171,8 +212,10 @@ class HwRaidCollector(Collector):
             found_any = True
             reports = []
             for res in runs:
-                if res.timed_out or not res.stdout.strip():  # vendor CLIs exit nonzero on mere warnings
-                    problems.append(self.problem(res.command, res.describe_failure() or "no output"))
+                # vendor CLIs exit nonzero on mere warnings: the output decides, not the exit status
+                if res.missing or res.timed_out or res.returncode is None or not res.stdout.strip():
+                    why = res.describe_failure() or f"no output (exit status {res.returncode})"
+                    problems.append(self.problem(res.command, why))
                     continue
                 try:
                     reports.append(parse_hwraid(res.stdout, res.command))
@@ -181,11 +224,22 @@ class HwRaidCollector(Collector):
             report = _merge(tool, reports)
             if report is None:
                 continue
+            notes.extend(f"{tool}: {w}" for w in report.warnings)
             if report.error:
-                problems.append(self.problem(tool, report.error))
+                if _NO_CONTROLLER_RE.search(report.error) and not report.logical_drives:
+                    notes.append(f"{tool} is installed but sees no controller: {report.error}")
+                else:
+                    problems.append(self.problem(tool, report.error))
             a, d = arrays_from(report, os_names)
             arrays.extend(a)
             devices.extend(d)
+            for arr in a:
+                if not arr.name.startswith("hw-"):
+                    continue
+                notes.append(
+                    f"{arr.name} ({arr.label}): {tool} does not name its kernel disk, so no volume is "
+                    "known to sit on it"
+                )
             for c in report.controllers:
                 if c.status in ("failed", "warning") or c.battery_status in ("failed", "warning"):
                     problems.append(self.problem(f"{tool} controller {c.id}", _ctrl_text(c), "warning"))
@@ -205,8 +259,16 @@ def _ctrl_text(c) -> str:  # type: ignore[no-untyped-def]
     return ", ".join(parts)
 
 
+def _fill(base, other):  # type: ignore[no-untyped-def]
+    """`base` with the fields it lacks (None, "unknown") taken from `other`: one object, two commands."""
+    fill = {
+        f.name: getattr(other, f.name) for f in fields(base) if getattr(base, f.name) in (None, "unknown")
+    }
+    return replace(base, **fill)
+
+
 def _merge(tool: str, reports: list[HwRaidReport]) -> HwRaidReport | None:
-    """MegaCli needs two runs (LDs, PDs): one report of both."""
+    """Several commands of one tool (MegaCli: LDs, PDs, BBU; storcli: VDs, drive details): one report."""
     if not reports:
         return None
     if len(reports) == 1:
@@ -214,18 +276,18 @@ def _merge(tool: str, reports: list[HwRaidReport]) -> HwRaidReport | None:
     pds: dict[tuple[str, str], HwPhysicalDrive] = {}
     for pd in (pd for r in reports for pd in r.physical_drives):
         key = (pd.controller, pd.id)
-        if key not in pds or (pds[key].logical_drive is None and pd.logical_drive is not None):
-            pds[key] = pd  # the same drive from two commands: keep the one that knows its LD
+        old = pds.get(key)
+        if old is None:
+            pds[key] = pd
+        elif old.logical_drive is None and pd.logical_drive is not None:
+            pds[key] = _fill(pd, old)  # the same drive from two commands: the one that knows its LD first
+        else:
+            pds[key] = _fill(old, pd)
     ctrls: dict[str, HwController] = {}
     for c in (c for r in reports for c in r.controllers):
         old = ctrls.get(c.id)
-        if old is None:
-            ctrls[c.id] = c
-        else:  # one command knows the model, another the battery: keep what each says
-            fill = {
-                f.name: getattr(c, f.name) for f in fields(c) if getattr(old, f.name) in (None, "unknown")
-            }
-            ctrls[c.id] = replace(old, **fill)
+        # one command knows the model, another the battery: keep what each says
+        ctrls[c.id] = c if old is None else _fill(old, c)
     return HwRaidReport(
         tool=tool,
         controllers=tuple(ctrls.values()),

@@ -1,0 +1,375 @@
+"""The hwraid collector end to end: vendor CLIs recorded on two hosts (tests/hosts/README-hw.md), the
+inventory and `check` over them, a tool that is absent, hangs or prints garbage, and the pure helpers
+(normalise_level, arrays_from) on real corpus reports."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, FIXTURES, HOSTS, needs_corpus
+from test_cli import arr, rw, vol
+
+from raidwatch.collectors.base import Contribution
+from raidwatch.collectors.hwraid import HwRaidCollector, arrays_from, normalise_level
+from raidwatch.collectors.smart import MISSING_HINT
+from raidwatch.findings import evaluate
+from raidwatch.inventory import build_inventory, collect_inventory
+from raidwatch.model import CollectorRun, HostHeader, MemberState, Severity
+from raidwatch.parsers.hwraid import parse_hwraid
+from raidwatch.parsers.hwraid.model import HwLogicalDrive, HwPhysicalDrive, HwRaidReport
+from raidwatch.policy import load_policy
+from raidwatch.probe import ReplayProbe
+
+HW07 = HOSTS / "hw07-smartarray"
+HW08 = HOSTS / "hw08-megaraid"
+SSACLI_CMD = "ssacli_ctrl_all_show_config_detail"
+NETDATA = CORPUS / "hwraid" / "netdata"
+
+
+def _inv(host: Path):
+    return collect_inventory(ReplayProbe(host))
+
+
+def _run(inv, name: str):
+    return next(r for r in inv.collectors if r.name == name)
+
+
+def _copy(host: Path, tmp_path: Path) -> Path:
+    dest = tmp_path / host.name
+    shutil.copytree(host, dest)
+    return dest
+
+
+def _set_command(host: Path, slug: str, stdout: str, **meta: object) -> None:
+    c = host / "commands" / slug
+    doc = json.loads((c / "cmd.json").read_text())
+    doc.update(meta)
+    (c / "cmd.json").write_text(json.dumps(doc))
+    (c / "stdout").write_text(stdout)
+
+
+# ---------------------------------------------------------------------------- hw07: Smart Array
+
+
+def test_hw07_volumes_sit_on_the_logical_drives():
+    inv = _inv(HW07)
+    root, srv, data = inv.volume("/"), inv.volume("/srv"), inv.volume("/data")
+    assert (root.redundancy, root.failures_tolerated, root.source) == ("hardware", 1, "sda1")  # raid1 of 2
+    assert (data.redundancy, data.failures_tolerated, data.source) == ("hardware", 1, "sdc1")  # raid5 of 6
+    assert (srv.redundancy, srv.failures_tolerated, srv.source) == ("hardware", 0, "sdb1")  # raid10, 1 failed
+    assert len(root.disks) == 2 and len(data.disks) == 6 and len(srv.disks) == 3
+    assert all(k.startswith("wwn:5000C500") for v in (root, srv, data) for k in v.disks)
+
+
+def test_hw07_degraded_raid10_names_its_failed_drive():
+    inv = _inv(HW07)
+    sdb = inv.array("sdb")
+    assert sdb.kind == "hardware" and sdb.level == "raid10" and sdb.array_state == "Interim Recovery Mode"
+    assert sdb.degraded and (sdb.raid_disks, sdb.in_sync_disks, sdb.failures_tolerated) == (4, 3, 0)
+    assert [m.device for m in sdb.failed_members] == ["sdb:1I:1:3"]
+    assert inv.array("sda").level == "raid1" and inv.array("sda").failures_tolerated == 1
+    assert not inv.array("sda").degraded and inv.array("sdc").failures_tolerated == 1
+    # the unassigned MSA drives (2E:1:7..12) belong to no logical drive: not part of any array
+    assert not any("2E:1:7" in d.name for d in inv.disks)
+
+
+def test_hw07_physical_drives_are_the_disks_not_the_logical_volumes():
+    inv = _inv(HW07)
+    names = {d.name for d in inv.disks}
+    assert not names & {"sda", "sdb", "sdc"}  # HP LOGICAL VOLUMEs are arrays, not physical disks
+    assert len(names) == 12 and "sdb:1I:1:3" in names  # the failed drive is still listed, by identity
+    failed = next(d for d in inv.disks if d.name == "sdb:1I:1:3")
+    assert failed.serial == "6SD17HPX0000K0017" and failed.model == "HP DG146BAAJB"
+    assert failed.identity == "wwn:5000C5001A2B3C11" and failed.transport == "ssacli controller slot 0"
+    assert len({d.identity for d in inv.disks}) == 12
+
+
+def test_hw07_collectors_report_no_false_problem():
+    inv = _inv(HW07)
+    hw, smart = _run(inv, "hwraid"), _run(inv, "smart")
+    assert hw.success and not hw.skipped and hw.problems == ()
+    assert smart.success and smart.problems == ()  # smartctl ran: no "smartctl not found"
+    assert not any(MISSING_HINT in p.message for p in inv.problems)
+
+
+def test_hw07_check_is_critical_for_the_degraded_logical_drive():
+    ev = evaluate(_inv(HW07), load_policy("fleet.yaml").for_host("hw07"))
+    got = {(f.code, f.subject, f.severity) for f in ev.findings}
+    assert ("array-degraded", "sdb", Severity.CRITICAL) in got
+    assert ("role-not-redundant", "/srv", Severity.CRITICAL) in got
+    assert ("array-failed-member", "sdb/sdb:1I:1:3", Severity.WARNING) in got
+    assert not any(s in ("/", "/data") for _c, s, _ in got)  # hardware is allowed there, and redundant
+    assert not any(c.startswith("disk-smart") or c.startswith("collector") for c, _s, _ in got)
+    assert ev.layers == ("defaults", "groups.hardware")
+
+
+def test_hw07_cli_inventory_json():
+    inv = json.loads(rw("inventory", "--replay", str(HW07), "--json").stdout)
+    assert vol(inv, "/")["redundancy"] == "hardware" and vol(inv, "/")["failures_tolerated"] == 1
+    assert vol(inv, "/srv")["failures_tolerated"] == 0 and vol(inv, "/data")["failures_tolerated"] == 1
+    sdb = arr(inv, "sdb")
+    assert sdb["degraded"] and sdb["kind"] == "hardware" and sdb["sources"] == ["ssacli"]
+    assert [m["device"] for m in sdb["members"] if m["state"] == "failed"] == ["sdb:1I:1:3"]
+
+
+# ---------------------------------------------------------------------------- hw08: MegaRAID (storcli)
+
+
+def test_hw08_vd_not_mapped_to_a_kernel_disk_is_reported_honestly():
+    inv = _inv(HW08)
+    vd = inv.array("hw-storcli-c0-v0")
+    assert vd.level == "raid6" and vd.label == "Sluthub" and not vd.degraded
+    assert (vd.raid_disks, vd.in_sync_disks, vd.failures_tolerated) == (6, 6, 2)
+    # storcli's /call output names no OS disk: /data on sdb is not known to sit on the VD
+    data = inv.volume("/data")
+    assert (data.redundancy, data.failures_tolerated, data.source) == ("none", 0, "sdb1")
+    assert inv.volume("/").redundancy == "none"
+    drives = [d for d in inv.disks if d.name.startswith("hw-storcli-c0-v0:")]
+    assert len(drives) == 6 and all(d.serial and d.identity.startswith("wwn:5000C500") for d in drives)
+    hw = _run(inv, "hwraid")
+    assert hw.success and hw.problems == ()
+
+
+def test_hw08_check_warns_that_hardware_cannot_be_verified():
+    ev = evaluate(_inv(HW08), load_policy("fleet.yaml").for_host("hw08"))
+    got = {(f.code, f.subject, f.severity) for f in ev.findings}
+    assert got == {
+        ("role-hardware-unverifiable", "/", Severity.WARNING),
+        ("role-hardware-unverifiable", "/data", Severity.WARNING),
+    }  # the VD's "lacks SMART capability" is no disk-smart-unreadable; the healthy raid6 is no finding
+
+
+def test_check_over_all_hosts_shows_the_hw_hosts():
+    res = rw("check", "--fleet", "fleet.yaml", "--replay", str(HOSTS), "--json", check=False)
+    doc = json.loads(res.stdout)
+    hosts = {h["host"]: h for h in doc["hosts"]}
+    assert hosts["hw07"]["status"] == "CRITICAL" and hosts["hw08"]["status"] == "WARNING"
+    codes = {f["code"] for f in hosts["hw07"]["findings"]}
+    assert "array-degraded" in codes
+
+
+# ---------------------------------------------------------------------------- controller, absent, broken
+
+
+def test_controller_cache_and_battery_trouble_are_collector_problems(tmp_path):
+    h7 = _copy(HW07, tmp_path)
+    text = (HW07 / "commands" / SSACLI_CMD / "stdout").read_text()
+    head, sep, tail = text.partition("Smart Array P410i in Slot 0 (Embedded)")
+    tail = tail.replace("   Cache Status: OK\n", "   Cache Status: Temporarily Disabled\n", 1)
+    _set_command(h7, SSACLI_CMD, head + sep + tail)
+    inv = _inv(h7)
+    (p,) = _run(inv, "hwraid").problems
+    assert p.subject == "ssacli controller slot 0" and "cache Temporarily Disabled" in p.message
+    assert p.severity is Severity.WARNING and inv.array("sdb").degraded  # the LDs are still read
+
+    h8 = _copy(HW08, tmp_path)
+    slug = "storcli64_call_show_all_J"
+    doc = json.loads((HW08 / "commands" / slug / "stdout").read_text())
+    doc["Controllers"][0]["Response Data"]["BBU_Info"][0]["State"] = "Failed"
+    _set_command(h8, slug, json.dumps(doc, indent=4))
+    (p,) = _run(_inv(h8), "hwraid").problems
+    assert p.subject == "storcli controller 0" and "battery iBBU08, Failed" in p.message
+
+
+def test_no_tool_installed_is_a_note_not_a_problem():
+    probe = ReplayProbe(HOSTS / "web01-mirror-degraded")
+    c = HwRaidCollector().collect(probe)
+    assert (c.arrays, c.devices, c.problems) == ((), (), ())
+    assert c.notes == ("no hardware RAID tool installed (storcli/perccli, ssacli, arcconf, MegaCli)",)
+    run = _run(collect_inventory(probe), "hwraid")
+    assert run.success and not run.skipped and run.problems == ()
+
+
+@pytest.mark.parametrize(
+    ("meta", "stdout", "fragment"),
+    [
+        ({"timed_out": True, "returncode": None}, "", "timed out"),
+        ({"returncode": 0}, "\x1b[2J Segmentation fault (core dumped)\n@@@ 0x7f3a\n", "not the output of"),
+        ({"returncode": 1}, "", "exit status 1"),
+    ],
+)
+def test_a_tool_that_hangs_or_prints_garbage_is_one_problem_and_nothing_invented(
+    tmp_path, meta, stdout, fragment
+):
+    h7 = _copy(HW07, tmp_path)
+    _set_command(h7, SSACLI_CMD, stdout, **meta)
+    inv = _inv(h7)
+    (p,) = _run(inv, "hwraid").problems
+    assert p.subject == "ssacli ctrl all show config detail" and fragment in p.message
+    assert p.severity is Severity.WARNING
+    assert not [a for a in inv.arrays if a.kind == "hardware"]
+    assert not any(":" in d.name for d in inv.disks)
+    # without the controller's word, / is a plain disk again (the LOGICAL VOLUME sda)
+    assert inv.volume("/").redundancy == "none" and inv.volume("/").source == "sda1"
+
+
+def test_a_tool_that_sees_no_controller_is_a_note(tmp_path):
+    h7 = _copy(HW07, tmp_path)
+    _set_command(h7, SSACLI_CMD, "\nError: No controllers detected. Possible causes:\n", returncode=1)
+    c = HwRaidCollector().collect(ReplayProbe(h7))
+    assert c.problems == () and c.arrays == ()
+    assert any("sees no controller" in n for n in c.notes)
+
+
+def test_a_tool_error_is_a_problem(tmp_path):
+    h7 = _copy(HW07, tmp_path)
+    _set_command(h7, SSACLI_CMD, "\nError: The controller must be identified by slot.\n", returncode=1)
+    (p,) = HwRaidCollector().collect(ReplayProbe(h7)).problems
+    assert p.subject == "ssacli" and "identified by" in p.message
+
+
+def test_second_storcli_command_failing_keeps_the_first(tmp_path):
+    h8 = _copy(HW08, tmp_path)
+    _set_command(h8, "storcli64_call_eall_sall_show_all_J", "", timed_out=True, returncode=None)
+    c = HwRaidCollector().collect(ReplayProbe(h8))
+    (p,) = c.problems
+    assert "/call/eall/sall" in p.subject and "timed out" in p.message
+    (vd,) = c.arrays
+    assert vd.level == "raid6" and len(vd.members) == 6
+    assert all(d.serial is None for d in c.devices)  # /call show all gives no serials: none invented
+
+
+# ---------------------------------------------------------------------------- pure helpers
+
+
+@pytest.mark.parametrize(
+    ("level", "want"),
+    [
+        ("RAID 1", "raid1"),
+        ("RAID1", "raid1"),
+        ("raid5", "raid5"),
+        ("RAID-6", "raid6"),
+        ("RAID 1+0", "raid10"),
+        ("1+0", "raid10"),
+        ("10", "raid10"),
+        ("Primary-1, Secondary-0, RAID Level Qualifier-0", "raid1"),
+        ("Primary-1, Secondary-3, RAID Level Qualifier-0", "raid10"),
+        ("Primary-5, Secondary-0, RAID Level Qualifier-3", "raid5"),
+        ("raid1e", "raid1e"),  # not raid1: a RAID 1E of three drives survives one loss, not two
+        ("RAID 1(ADM)", "raid1adm"),
+        ("raid10adm", "raid10adm"),
+        ("raid50", "raid50"),
+        ("RAID 60", "raid60"),
+        ("jbod", "single"),
+        ("Simple volume", "single"),
+        ("spanned", "concat"),
+        ("something new", "something new"),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_normalise_level(level, want):
+    assert normalise_level(level) == want
+
+
+def _parse(path: Path, command: str) -> HwRaidReport:
+    return parse_hwraid(path.read_text(), command)
+
+
+@needs_corpus
+def test_arrays_from_megacli_ldpdinfo():
+    report = _parse(NETDATA / "megacli" / "mega-phys-drives-info.txt", "MegaCli64 -LdPdInfo -aALL -NoLog")
+    (a,), devices = arrays_from(report, {"sda"})
+    assert a.name == "hw-megacli-c0-v0" and a.level == "raid10" and a.kind == "hardware"
+    assert (a.raid_disks, a.in_sync_disks, a.degraded) == (8, 8, False)
+    assert [d.name for d in devices][:2] == ["hw-megacli-c0-v0:32:0", "hw-megacli-c0-v0:32:2"]
+    assert devices[0].serial == "S1YHNXAG804005" and devices[0].wwn == "5002538c4002e713"
+    assert len({d.serial for d in devices}) == 8
+
+
+def test_arrays_from_arcconf():
+    report = _parse(FIXTURES / "hwraid" / "arcconf" / "4-getconfig-al", "arcconf GETCONFIG 1 AL")
+    (a,), devices = arrays_from(report, set())
+    assert (a.name, a.level, a.label, a.raid_disks, a.in_sync_disks) == (
+        "hw-arcconf-c1-v1",
+        "raid1",
+        "MailMerak",
+        2,
+        2,
+    )
+    assert [d.serial for d in devices] == ["9QJ2C6NX", "GTA060PBGHX61F"]
+    # arcconf names the OS disk of each LD ("Disk Name"): the LD takes the kernel name when it exists
+    report = _parse(FIXTURES / "hwraid" / "arcconf" / "arcconf31000-getconfig", "arcconf GETCONFIG 1 AL")
+    arrays, _ = arrays_from(report, {"sda", "sdb"})
+    assert [(x.name, x.level, x.raid_disks) for x in arrays] == [("sda", "raid1", 2), ("sdb", "raid6", 12)]
+    arrays, _ = arrays_from(report, {"sda"})  # sdb not in /sys/block: not taken on the tool's word
+    assert [x.name for x in arrays] == ["sda", "hw-arcconf-c1-v1"]
+
+
+@needs_corpus
+def test_arrays_from_arcconf_ld_only_knows_no_members():
+    report = _parse(NETDATA / "adaptecraid" / "getconfig-ld-current.txt", "arcconf GETCONFIG 1 LD")
+    (a,), devices = arrays_from(report, set())
+    assert a.level == "raid10" and a.members == () and devices == []
+    inv = build_inventory(
+        HostHeader("h", "Linux", "6.1", "x86_64"),
+        [(CollectorRun("hwraid", True, 0.0), Contribution(arrays=(a,)))],
+    )
+    assert inv.array(a.name).failures_tolerated is None  # members unknown: no margin claimed
+
+
+@needs_corpus
+def test_arrays_from_drops_identities_that_several_drives_share():
+    # netdata's recording has every serial and WWID "REDACTED": 18 drives must not become one disk
+    report = _parse(NETDATA / "hpssa" / "ssacli-P212_P410i.txt", "ssacli ctrl all show config detail")
+    arrays, devices = arrays_from(report, {"sda", "sdb", "sdc"})
+    assert [a.name for a in arrays] == ["sdc", "sda", "sdb"]
+    assert all(d.serial is None and d.wwn is None and d.model for d in devices)
+    inv = build_inventory(
+        HostHeader("h", "Linux", "6.1", "x86_64"),
+        [(CollectorRun("hwraid", True, 0.0), Contribution(arrays=tuple(arrays), devices=tuple(devices)))],
+    )
+    assert inv.array("sda").failures_tolerated == 1 and inv.array("sdc").failures_tolerated == 1
+
+
+def _report(level: str, states: list[str], ld_status: str = "ok") -> HwRaidReport:
+    pds = tuple(
+        HwPhysicalDrive("0", f"252:{i}", state=s, status=s, serial=f"S{i}") for i, s in enumerate(states)
+    )
+    ld = HwLogicalDrive(
+        "0", "0", level=level, state=ld_status, status=ld_status, members=tuple(p.id for p in pds)
+    )
+    return HwRaidReport("megacli", logical_drives=(ld,), physical_drives=pds)
+
+
+def _tolerated(report: HwRaidReport) -> int | None:
+    arrays, devices = arrays_from(report, set())
+    inv = build_inventory(
+        HostHeader("h", "Linux", "6.1", "x86_64"),
+        [(CollectorRun("hwraid", True, 0.0), Contribution(arrays=tuple(arrays), devices=tuple(devices)))],
+    )
+    return inv.arrays[0].failures_tolerated
+
+
+def test_a_degraded_ld_whose_lost_drive_is_not_listed_is_not_overstated():
+    # MegaCli drops a missing drive from -LdPdInfo: raid5 "Degraded" with its two remaining drives listed
+    (a,), _ = arrays_from(_report("raid5", ["ok", "ok"], "degraded"), set())
+    assert a.degraded and (a.raid_disks, a.in_sync_disks) == (3, 2)
+    assert _tolerated(_report("raid5", ["ok", "ok"], "degraded")) == 0
+    assert _tolerated(_report("raid5", ["ok", "ok", "ok"])) == 1
+
+
+def test_unknown_drive_words_do_not_degrade_an_ok_ld():
+    (a,), _ = arrays_from(_report("raid1", ["ok", "unknown"]), set())
+    assert not a.degraded and a.in_sync_disks == 2
+    (a,), _ = arrays_from(_report("raid1", ["ok", "rebuilding"], "rebuilding"), set())
+    assert a.degraded and a.sync is not None and a.members[1].rebuilding
+    assert a.members[1].state is MemberState.ACTIVE and a.members[1].in_sync is False
+
+
+@pytest.mark.parametrize(
+    ("level", "drives", "want"),
+    [
+        ("raid50", 6, 1),
+        ("raid60", 8, 2),
+        ("raid1e", 3, 1),
+        ("raid1adm", 3, 2),
+        ("raid10adm", 6, 2),
+        ("jbod", 1, 0),
+    ],
+)
+def test_hardware_levels_the_md_model_does_not_name(level, drives, want):
+    assert _tolerated(_report(level, ["ok"] * drives)) == want
