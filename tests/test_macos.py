@@ -65,6 +65,7 @@ def chain(node: StackNode) -> list[str]:
 # the bundled hosts are what the generator writes
 
 
+@needs_corpus  # the generator reads real smartctl texts from ../shared/corpus
 def test_bundled_mac_hosts_are_what_the_generator_writes(tmp_path: Path) -> None:
     for made in bundled_mac_hosts(tmp_path):
         bundled = HOSTS / made.name

@@ -396,6 +396,7 @@ def set_result(d, *, stdout="", stderr="", rc=0, timed_out=False):
     (c / "stderr").write_text(stderr)
 
 
+@needs_corpus  # the generator reads real zpool texts from ../shared/corpus
 def test_bundled_host_is_what_hostgen_writes(tmp_path):
     made = hostgen_zfs.write_zfs_host(tmp_path)
     new = sorted(p.relative_to(made) for p in made.rglob("*") if p.is_file())
@@ -441,6 +442,7 @@ def test_degraded_host_tank_survives_nothing_more():
     assert pool.sync is None  # the last scrub finished
 
 
+@needs_corpus
 def test_healthy_twin_survives_one(tmp_path):
     d = hostgen_zfs.write_zfs_host(tmp_path, healthy=True)
     inv = run_inventory(d)
