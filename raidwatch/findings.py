@@ -131,6 +131,10 @@ def _role_volumes(role: RolePolicy, inv: HostInventory) -> list[Volume]:
     return list({v.mountpoint: v for v in vols}.values())
 
 
+def _rebuild_running(inv: HostInventory) -> bool:
+    return any(a.sync is not None and a.sync.running and a.sync.action in _REBUILDS for a in inv.arrays)
+
+
 def _rebuilding_within_grace(v: Volume, inv: HostInventory, grace: float) -> bool:
     """True when every degraded array under the volume is rebuilding and will finish within grace."""
     degraded = [a for a in _arrays_under(v.stack, inv) if a.degraded]
@@ -138,6 +142,8 @@ def _rebuilding_within_grace(v: Volume, inv: HostInventory, grace: float) -> boo
         return False
     for a in degraded:
         s = a.sync
+        if s is not None and s.delayed and _rebuild_running(inv):
+            continue  # queued behind another array's rebuild on the same disks (resync=DELAYED)
         if s is None or not s.running or s.action not in _REBUILDS or s.speed_kib_s == 0:
             return False
         if s.finish_seconds is not None and s.finish_seconds > grace:
@@ -239,7 +245,7 @@ def _role_findings(role: RolePolicy, inv: HostInventory, grace: float = 0.0) -> 
     return out
 
 
-def _array_findings(a: Array, grace: float) -> list[Finding]:
+def _array_findings(a: Array, grace: float, rebuild_elsewhere: bool = False) -> list[Finding]:
     out: list[Finding] = []
     subject = a.name
     if a.is_container:
@@ -286,6 +292,16 @@ def _array_findings(a: Array, grace: float) -> list[Finding]:
                         "rebuild_grace",
                     )
                 )
+        elif sync is not None and sync.delayed and rebuild_elsewhere:
+            # md rebuilds arrays that share disks one after another: the others say resync=DELAYED
+            out.append(
+                _f(
+                    "array-rebuilding",
+                    subject,
+                    f"{what}; rebuild queued behind another array on the same disks (DELAYED)",
+                    "rebuild_grace",
+                )
+            )
         else:
             queued = " (rebuild queued)" if sync is not None and not sync.running else ""
             out.append(_f("array-degraded", subject, what + queued, None))
@@ -393,7 +409,7 @@ def evaluate(
     for role in policy.roles:
         findings.extend(_role_findings(role, inv, policy.rebuild_grace_seconds))
     for a in inv.arrays:
-        findings.extend(_array_findings(a, policy.rebuild_grace_seconds))
+        findings.extend(_array_findings(a, policy.rebuild_grace_seconds, _rebuild_running(inv)))
     findings.extend(_disk_findings(inv, policy))
     for run in inv.collectors:
         if not run.success and not run.skipped:

@@ -517,3 +517,22 @@ def test_roles_cover_filesystem_labels():
     assert ("role-not-redundant", "/srv") in got
     assert ("role-volume-missing", "role:logs") in got
     assert (ev.roles[0].role, ev.roles[0].mountpoints) == ("data", ("/srv",))
+
+
+def test_a_degraded_array_queued_behind_a_running_rebuild_is_a_warning():
+    # after a disk swap md rebuilds arrays on the same disks one at a time: md1 says resync=DELAYED
+    from raidwatch.parsers.mdstat import parse_mdstat
+
+    arrays = tuple(
+        replace(a, failures_tolerated=0)
+        for a in parse_mdstat((REPO / "tests/fixtures/mdstat/checkraid-pr28_2").read_text()).arrays
+    )
+    ev = evaluate(_synthetic(arrays=arrays), policy("defaults: {}\n").for_host("syn"), TODAY)
+    got = {(f.code, f.subject, f.severity) for f in ev.findings}
+    assert ("array-rebuilding", "md0", Severity.WARNING) in got  # recovery 3.9% running
+    assert ("array-rebuilding", "md1", Severity.WARNING) in got  # queued behind md0
+    assert not any(c == "array-degraded" for c, _, _ in got)
+    # the same md1 with nothing rebuilding anywhere: nothing will happen on its own
+    alone = tuple(a for a in arrays if a.name == "md1")
+    ev = evaluate(_synthetic(arrays=alone), policy("defaults: {}\n").for_host("syn"), TODAY)
+    assert any(f.code == "array-degraded" and f.severity is Severity.CRITICAL for f in ev.findings)
