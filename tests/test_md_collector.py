@@ -95,3 +95,34 @@ def test_a_crashing_collector_never_hides_the_others(web01):
     boom = next(r for r in inv.collectors if r.name == "boom")
     assert not boom.success and "kaput" in boom.problems[0].message
     assert inv.volume("/").failures_tolerated == 1
+
+
+class _Counting:
+    """A probe wrapper that counts commands (a live host's view stays the same between runs)."""
+
+    def __init__(self, inner):  # type: ignore[no-untyped-def]
+        self.inner, self.runs = inner, 0
+
+    def __getattr__(self, name):  # type: ignore[no-untyped-def]
+        return getattr(self.inner, name)
+
+    @property
+    def is_replay(self) -> bool:
+        return False
+
+    def run(self, argv, timeout=20.0):  # type: ignore[no-untyped-def]
+        self.runs += 1
+        return self.inner.run(argv, timeout)
+
+
+def test_mdadm_reruns_only_when_the_kernel_view_changes(web01):
+    probe = _Counting(ReplayProbe(web01))
+    col = MdCollector()
+    first = col.collect(probe)
+    assert probe.runs == 2  # one mdadm --detail per array
+    second = col.collect(probe)
+    assert probe.runs == 2 and second.arrays == first.arrays  # nothing changed: answered from the cache
+    mdstat = web01 / "fs/proc/mdstat"
+    mdstat.write_text(mdstat.read_text().replace("md0 : active raid1", "md0 : active (read-only) raid1"))
+    col.collect(probe)
+    assert probe.runs == 3  # md0's view changed: mdadm asked again for md0 only

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import replace
 
 from raidwatch.collectors.base import Collector, Contribution
@@ -276,6 +277,13 @@ class MdCollector(Collector):
 
     name = "md"
     use_mdadm = True
+    # `mdadm --detail` is a second opinion on what the kernel already says: in a long-running daemon
+    # it is re-run for an array only when the kernel's view of it changes, or every mdadm_max_age
+    # seconds, so a host with hundreds of arrays does not fork hundreds of processes every 30 s.
+    mdadm_max_age = 600.0
+
+    def __init__(self) -> None:
+        self._details: dict[str, tuple[tuple, float, object]] = {}  # name -> (kernel view, when, detail)
 
     def applicable(self, probe: Probe, header: HostHeader) -> str | None:
         reason = super().applicable(probe, header)
@@ -318,10 +326,23 @@ class MdCollector(Collector):
                 continue  # an mdX node with no array behind it (being stopped)
             detail = None
             if self.use_mdadm and not mdadm_missing:
-                detail, missing, problem = self._detail(probe, name)
-                mdadm_missing = missing
-                if problem:
-                    problems.append(problem)
+                view = _kernel_view(mdstat_arrays.get(name), sysfs)
+                cached = self._details.get(name)
+                now = time.monotonic()
+                if (
+                    cached
+                    and cached[0] == view
+                    and now - cached[1] < self.mdadm_max_age
+                    and not probe.is_replay
+                ):
+                    detail = cached[2]
+                else:
+                    detail, missing, problem = self._detail(probe, name)
+                    mdadm_missing = missing
+                    if problem:
+                        problems.append(problem)
+                    if detail is not None:
+                        self._details[name] = (view, now, detail)
             arrays.append(merge(name, mdstat_arrays.get(name), sysfs, detail))
         if mdadm_missing:
             notes.append("mdadm not installed: merged from /proc/mdstat and sysfs only")
@@ -342,6 +363,19 @@ class MdCollector(Collector):
             return parse_mdadm_detail(res.stdout, " ".join(argv)), False, None
         except ParseError as exc:
             return None, False, self.problem(" ".join(argv), str(exc))
+
+
+def _kernel_view(mdstat: Array | None, sysfs: MdSysfs | None) -> tuple:
+    """What would make mdadm's answer change: states, members and the operation running (not its progress)."""
+    view: list = []
+    if mdstat is not None:
+        view += [mdstat.state, mdstat.level, mdstat.raid_disks, mdstat.in_sync_disks, mdstat.read_only]
+        view += [(m.device, m.state.value, m.flags) for m in mdstat.members]
+        view.append(mdstat.sync.action.value if mdstat.sync else None)
+    if sysfs is not None:
+        view += [sysfs.array_state, sysfs.level, sysfs.raid_disks, sysfs.degraded, sysfs.sync_action]
+        view += [(m.device, m.state_words, m.slot) for m in sysfs.members]
+    return tuple(view)
 
 
 def _md_sort_key(name: str) -> tuple[int, str]:
