@@ -138,6 +138,12 @@ METRICS: tuple[MetricSpec, ...] = (
         "array_mismatch_sectors", "array", "md mismatch_cnt: sectors found to differ by the last check/repair"
     ),
     _g("array_sources_disagree", "array", "points on which sysfs, /proc/mdstat and mdadm disagree"),
+    _g(
+        "array_data_errors", "array", "permanent data errors the filesystem knows of (ZFS); absent if unknown"
+    ),
+    _g(
+        "array_member_errors", "array member", "I/O and checksum errors a member counted since the last reset"
+    ),
     _i(
         "array_member",
         "array member disk",
@@ -348,6 +354,9 @@ def _arrays(f: _Families, inv: HostInventory) -> None:
             )
         f.add("array_mismatch_sectors", a.mismatch_cnt, n)
         f.add("array_sources_disagree", len(a.disagreements), n)
+        f.add("array_data_errors", a.data_errors, n)
+        for member, count in a.member_errors:
+            f.add("array_member_errors", count, n, member)
         for m in a.members:
             f.info("array_member_info", array=n, member=m.device, disk=disk_of.get(m.device, ""))
             f.enum("array_member_state", MEMBER_STATES, m.state.value, n, m.device)

@@ -39,6 +39,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "array-failed-member": (W, "a member is marked faulty (replace it)"),
     "array-mismatch": (W, "mismatch_cnt > 0 after a check: copies differ"),
     "array-sources-disagree": (W, "sysfs, /proc/mdstat and mdadm disagree about an array"),
+    "array-data-errors": (C, "the filesystem on an array knows of damaged data (ZFS permanent errors)"),
+    "array-member-errors": (W, "a member counted I/O or checksum errors (btrfs device stats, ZFS counters)"),
     "disk-smart-failing": (C, "a disk's SMART overall assessment is FAILED"),
     "disk-smart-warning": (W, "a disk's SMART shows failure predictors (reallocated/pending sectors, ...)"),
     "disk-smart-threshold": (W, "a SMART value is at or past a fleet.yaml threshold"),
@@ -336,6 +338,27 @@ def _array_findings(a: Array, grace: float, rebuild_elsewhere: bool = False) -> 
         out.append(
             _f("array-mismatch", subject, f"{a.name}: mismatch_cnt {a.mismatch_cnt} after a check", None)
         )
+    if a.data_errors:
+        out.append(
+            _f(
+                "array-data-errors",
+                subject,
+                f"{a.name}: {a.data_errors} permanent data error(s): files are damaged "
+                "(`zpool status -v` names them; restore them from backup)",
+                None,
+            )
+        )
+    for member, count in a.member_errors:
+        if count:
+            out.append(
+                _f(
+                    "array-member-errors",
+                    f"{a.name}/{member}",
+                    f"{a.name}: member {member} counted {count} I/O or checksum error(s) since the "
+                    "counters were last reset",
+                    None,
+                )
+            )
     for d in a.disagreements:
         out.append(_f("array-sources-disagree", subject, f"{a.name}: {d}", None))
     return out

@@ -127,6 +127,8 @@ class Array:
     disagreements: tuple[str, ...] = ()  # where sources disagree, one sentence each
     label: str | None = None  # a human name where `name` is a device node (an AppleRAID set's "Name:")
     mountpoints: tuple[str, ...] = ()  # filesystems sitting directly on it (btrfs, ZFS), not on a device
+    data_errors: int | None = None  # permanent data errors its filesystem knows of (ZFS error log)
+    member_errors: tuple[tuple[str, int], ...] = ()  # member -> I/O+checksum errors since the last reset
 
     @property
     def redundant_by_level(self) -> bool:

@@ -430,16 +430,27 @@ def test_show_permission_denied_is_a_problem_for_that_filesystem(mirror):
     assert c.arrays[0].degraded is False and c.arrays[0].raid_disks == 2  # sysfs still answers
 
 
-def test_nonzero_error_counters_are_problems(mirror):
+def test_nonzero_error_counters_are_member_errors(mirror):
     p = mirror / f"fs/sys/fs/btrfs/{MIRROR_UUID}/devinfo/2/error_stats"
     p.write_text(
         p.read_text().replace("read_errs 0", "read_errs 17").replace("corruption_errs 0", "corruption_errs 2")
     )
     c = BtrfsCollector().collect(ReplayProbe(mirror))
-    (prob,) = c.problems
-    assert prob.subject == "btrfs-0389d364/loop1"  # devid 2 named through `btrfs filesystem show`
-    assert "read_io_errs 17" in prob.message and "corruption_errs 2" in prob.message
-    assert prob.severity.value == "warning"
+    assert (
+        c.problems == ()
+    )  # the read went fine: the counters are facts about the device, not trouble reading
+    (arr,) = c.arrays
+    assert arr.member_errors == (("loop1", 19),)  # devid 2 named through `btrfs filesystem show`
+    assert any("read_io_errs 17" in n and "corruption_errs 2" in n for n in c.notes)
+    from raidwatch.findings import evaluate
+    from raidwatch.inventory import build_inventory
+    from raidwatch.model import CollectorRun, HostHeader
+    from raidwatch.policy import load_policy
+
+    inv = build_inventory(HostHeader("h", "Linux", "6"), [(CollectorRun("btrfs", True, 0.0), c)])
+    ev = evaluate(inv, load_policy("f", "defaults: {}\n").for_host("h"))
+    f = next(f for f in ev.findings if f.code == "array-member-errors")
+    assert f.subject == "btrfs-0389d364/loop1" and "19" in f.message and f.severity.value == "warning"
 
 
 def test_old_kernel_without_devinfo_asks_btrfs_device_stats(mirror):
@@ -462,8 +473,7 @@ def test_old_kernel_without_devinfo_asks_btrfs_device_stats(mirror):
     (arr,) = c.arrays
     assert arr.sources == ("sysfs", "btrfs-show", "btrfs-stats")
     assert (arr.raid_disks, arr.in_sync_disks, arr.degraded) == (2, 2, False)  # from `filesystem show`
-    (prob,) = c.problems
-    assert prob.subject == "btrfs-0389d364/loop1" and "flush_io_errs 5" in prob.message
+    assert arr.member_errors == (("loop1", 5),) and any("flush_io_errs 5" in n for n in c.notes)
 
 
 def test_sysfs_and_show_disagreeing_is_kept(mirror):

@@ -497,12 +497,18 @@ def test_unreadable_output_is_a_problem(zfs05):
     assert "expected '  pool: NAME'" in p.message
 
 
-def test_data_errors_become_a_disagreement(zfs05):
+def test_data_errors_are_their_own_finding(zfs05):
+    # an ONLINE pool whose error log names damaged files: not "sources disagree", damaged data
     set_result(zfs05, stdout=(ZP / "input-02-online-data-corruption.txt").read_text())
     inv = run_inventory(zfs05)
     (a,) = [a for a in inv.arrays if a.name == "zfs:jeremy"]
-    (d,) = a.disagreements
-    assert "1 permanent data error" in d and "zpool status -v jeremy" in d
+    assert a.data_errors == 1 and a.disagreements == ()
+    from raidwatch.findings import evaluate
+    from raidwatch.policy import load_policy
+
+    ev = evaluate(inv, load_policy("f", "defaults: {}\n").for_host("zfs05"))
+    f = next(f for f in ev.findings if f.code == "array-data-errors")
+    assert f.subject == "zfs:jeremy" and f.severity.value == "critical" and "1 permanent" in f.message
 
 
 def test_resilver_gives_recovery_with_eta_and_classes(zfs05):
@@ -597,3 +603,15 @@ def test_paused_scrub_is_not_running():
     assert (p.scan.state, p.scan.progress) == ("paused", pytest.approx(0.3235))
     pool = pool_arrays(p, lambda n: n)[0]
     assert pool.sync.action is SyncAction.CHECK and not pool.sync.running
+
+
+def test_leaf_error_counters_are_member_errors(zfs05):
+    set_result(zfs05, stdout=(ZP / "input-07-unavail.txt").read_text())
+    inv = run_inventory(zfs05)
+    errors = {(a.name, m): n for a in inv.arrays for m, n in a.member_errors}
+    assert list(errors.values()) == [100980]  # the UNAVAIL leaf's CKSUM count, and nothing invented
+    from raidwatch.findings import evaluate
+    from raidwatch.policy import load_policy
+
+    ev = evaluate(inv, load_policy("f", "defaults: {}\n").for_host("zfs05"))
+    assert [f.code for f in ev.findings].count("array-member-errors") == 1

@@ -209,16 +209,12 @@ class BtrfsCollector(Collector):
             stats = self._stats(probe, mountpoints[0], problems)
             if stats:
                 sources.append("btrfs-stats")
+        member_errors = []
         for s in stats:
             if s.nonzero:
                 counters = ", ".join(f"{k} {v}" for k, v in s.nonzero)
-                problems.append(
-                    self.problem(
-                        f"{name}/{s.device}",
-                        f"btrfs device error counters nonzero: {counters} "
-                        "(since the last `btrfs device stats -z`)",
-                    )
-                )
+                notes.append(f"{name}/{s.device}: error counters {counters} (since `btrfs device stats -z`)")
+                member_errors.append((s.device, sum(v for _k, v in s.nonzero)))
         profiles = " ".join(f"{t}={'+'.join(ps) or '?'}" for t, ps in sysfs.profiles)
         arr = Array(
             name=name,
@@ -228,6 +224,7 @@ class BtrfsCollector(Collector):
             in_sync_disks=present,
             degraded=missing > 0 or present < raid_disks,
             members=tuple(members),
+            member_errors=tuple(member_errors),
             metadata=profiles or None,
             uuid=uuid,
             kind="btrfs",

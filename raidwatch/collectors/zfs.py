@@ -83,6 +83,11 @@ def _member_state(v: Vdev) -> MemberState:
     return MemberState.ACTIVE
 
 
+def _leaf_errors(v: Vdev) -> int:
+    """READ + WRITE + CKSUM as zpool counts them (since the last `zpool clear`)."""
+    return sum(x or 0 for x in (v.read_errors, v.write_errors, v.checksum_errors))
+
+
 def _raw(v: Vdev) -> str:
     return " ".join(x for x in (v.state, v.note) if x)
 
@@ -143,6 +148,11 @@ def pool_arrays(
                 )
             )
         in_sync = sum(1 for m in members if m.in_sync and m.state is MemberState.ACTIVE)
+        errors = tuple(
+            (m.device, _leaf_errors(c))
+            for m, c in zip(members, v.children, strict=True)
+            if c.is_leaf and _leaf_errors(c)
+        )
         vsync = sync if sync is not None and sync.action is SyncAction.RECOVERY and _resilvering(v) else None
         return Array(
             name=name,
@@ -155,6 +165,7 @@ def pool_arrays(
             sync=vsync,
             kind="zfs",
             sources=("zpool status",),
+            member_errors=errors,
         )
 
     tops = pool.data_vdevs
@@ -188,12 +199,6 @@ def pool_arrays(
         notes.append(f"pool {pool.name}: special/dedup vdevs hold pool data: counted like data vdevs")
     n = len(tops)
     in_sync = sum(1 for m in members if m.state is MemberState.ACTIVE and m.in_sync)
-    disagreements = []
-    if pool.data_errors:
-        disagreements.append(
-            f"pool {pool.name} is {pool.state}, but its error log holds {pool.data_errors} permanent data "
-            f"error(s) (errors: {pool.errors}): files are damaged; `zpool status -v {pool.name}` lists them"
-        )
     mountpoints = sorted(
         {
             m.mountpoint
@@ -214,7 +219,7 @@ def pool_arrays(
         sync=sync,
         kind="zfs",
         sources=("zpool status",),
-        disagreements=tuple(disagreements),
+        data_errors=pool.data_errors,
         label=pool.name,
         mountpoints=tuple(mountpoints),
     )
