@@ -27,6 +27,8 @@ HWRAID = CORPUS / "hwraid" / "netdata"
 SSACLI_SOURCE = HWRAID / "hpssa" / "ssacli-P212_P410i.txt"
 STORCLI_CONTROLLERS = HWRAID / "storcli" / "megaraid-controllers-info.json"
 STORCLI_DRIVES = HWRAID / "storcli" / "megaraid-drives-info.json"
+# hand-made (the corpus has no /vall output): the VD's properties with its SCSI NAA id
+STORCLI_VALL = Path(__file__).resolve().parent / "fixtures" / "hwraid" / "storcli" / "handmade-vall-hw08.json"
 # smartctl -a on a RAID controller's volume (a MegaRAID VD): "SMART support is: Unavailable - device
 # lacks SMART capability." The hpsa driver's LOGICAL VOLUMEs answer the same SCSI way.
 VD_SMART = CORPUS / "smartctl-text" / "truenas-py-smart" / "megaraid_vd_0" / "_-d_scsi_--all__dev_sda"
@@ -173,8 +175,8 @@ def write_hw07(root: Path = HOSTS) -> Path:
 
 
 def write_hw08(root: Path = HOSTS) -> Path:
-    """/ on a plain SATA SSD (sda, the onboard AHCI port); /data on the MegaRAID RAID6 VD (sdb), which
-    storcli's /call output does not tie to a kernel disk."""
+    """/ on a plain SATA SSD (sda, the onboard AHCI port); /data on the MegaRAID RAID6 VD (sdb), tied to
+    the kernel disk by the VD's SCSI NAA id (storcli /call/vall) matching sdb's wwid."""
     vd_size = 63_999_273_317_958 // 512 * 512
     sda = Disk(
         "sda",
@@ -212,7 +214,7 @@ def write_hw08(root: Path = HOSTS) -> Path:
     )
     text = _vd_smart(sdb, "IBM", "ServeRAID M5015", "2.130", "0x600605b002e04f102d8a3c1e4b7f9a21", sdb.serial)
     write_smart_vd(d, sdb, text)
-    for argv, source in zip(STORCLI_ARGVS, (STORCLI_CONTROLLERS, STORCLI_DRIVES), strict=True):
+    for argv, source in zip(STORCLI_ARGVS, (STORCLI_CONTROLLERS, STORCLI_DRIVES, STORCLI_VALL), strict=True):
         write_command(d, argv, _read(source), 0, duration=1.4)
     return d
 

@@ -118,28 +118,40 @@ def test_hw07_cli_inventory_json():
 # ---------------------------------------------------------------------------- hw08: MegaRAID (storcli)
 
 
-def test_hw08_vd_not_mapped_to_a_kernel_disk_is_reported_honestly():
+def test_hw08_vd_is_mapped_to_its_kernel_disk_by_naa_id():
     inv = _inv(HW08)
-    vd = inv.array("hw-storcli-c0-v0")
+    # storcli /call/vall gives the VD's SCSI NAA id; sdb's wwid is naa.<the same>: the VD is sdb
+    vd = inv.array("sdb")
+    assert inv.array("hw-storcli-c0-v0") is None  # the VD once, whatever the number of commands
     assert vd.level == "raid6" and vd.label == "Sluthub" and not vd.degraded
     assert (vd.raid_disks, vd.in_sync_disks, vd.failures_tolerated) == (6, 6, 2)
-    # storcli's /call output names no OS disk: /data on sdb is not known to sit on the VD
     data = inv.volume("/data")
-    assert (data.redundancy, data.failures_tolerated, data.source) == ("none", 0, "sdb1")
+    assert (data.redundancy, data.failures_tolerated, data.source) == ("hardware", 2, "sdb1")
+    assert len(data.disks) == 6
     assert inv.volume("/").redundancy == "none"
-    drives = [d for d in inv.disks if d.name.startswith("hw-storcli-c0-v0:")]
+    drives = [d for d in inv.disks if d.name.startswith("sdb:")]
     assert len(drives) == 6 and all(d.serial and d.identity.startswith("wwn:5000C500") for d in drives)
+    assert inv.disk("sdb") is None  # the VD is not a physical disk
     hw = _run(inv, "hwraid")
     assert hw.success and hw.problems == ()
 
 
-def test_hw08_check_warns_that_hardware_cannot_be_verified():
+def test_hw08_without_the_vd_properties_is_reported_honestly(tmp_path):
+    h8 = _copy(HW08, tmp_path)
+    shutil.rmtree(h8 / "commands" / "storcli64_call_vall_show_all_J")
+    inv = _inv(h8)
+    vd = inv.array("hw-storcli-c0-v0")
+    assert vd is not None and vd.failures_tolerated == 2
+    data = inv.volume("/data")  # nothing ties sdb to the VD now: not claimed redundant
+    assert (data.redundancy, data.failures_tolerated) == ("none", 0)
+    assert _run(inv, "hwraid").problems == ()  # an older recording without /vall: a note, not a problem
+
+
+def test_hw08_check_warns_only_about_the_single_boot_disk():
     ev = evaluate(_inv(HW08), load_policy("fleet.yaml").for_host("hw08"))
     got = {(f.code, f.subject, f.severity) for f in ev.findings}
-    assert got == {
-        ("role-hardware-unverifiable", "/", Severity.WARNING),
-        ("role-hardware-unverifiable", "/data", Severity.WARNING),
-    }  # the VD's "lacks SMART capability" is no disk-smart-unreadable; the healthy raid6 is no finding
+    assert got == {("role-hardware-unverifiable", "/", Severity.WARNING)}
+    # the VD's "lacks SMART capability" is no disk-smart-unreadable; the healthy raid6 is no finding
 
 
 def test_check_over_all_hosts_shows_the_hw_hosts():

@@ -30,8 +30,13 @@ TOOLS: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, ...], ...]], ...] = (
     (
         "storcli",
         ("storcli64", "storcli", "perccli64", "perccli"),
-        # /call show all: controller, BBU, VDs and their drives; /call/eall/sall: each drive's serial and WWN
-        (("/call", "show", "all", "J"), ("/call/eall/sall", "show", "all", "J")),
+        # /call show all: controller, BBU, VDs and their drives; /call/eall/sall: each drive's serial and WWN;
+        # /call/vall: each VD's OS drive name and SCSI NAA id (how it is tied to a kernel disk)
+        (
+            ("/call", "show", "all", "J"),
+            ("/call/eall/sall", "show", "all", "J"),
+            ("/call/vall", "show", "all", "J"),
+        ),
     ),
     ("ssacli", ("ssacli", "hpssacli", "hpacucli"), (("ctrl", "all", "show", "config", "detail"),)),
     ("arcconf", ("arcconf",), (("GETCONFIG", "1", "AL"),)),
@@ -104,7 +109,19 @@ def _identity(value: str | None, shared: set[str]) -> str | None:
     return v if v and v.lower() not in shared else None
 
 
-def arrays_from(report: HwRaidReport, os_names: set[str]) -> tuple[list[Array], list[BlockDevice]]:
+def _naa(wwid: str | None) -> str | None:
+    """ "naa.600605B0..." (kernel) and "600605b0..." (storcli) -> one comparable form."""
+    if not wwid:
+        return None
+    w = wwid.strip().lower()
+    for prefix in ("naa.", "0x"):
+        w = w.removeprefix(prefix)
+    return w if re.fullmatch(r"[0-9a-f]{16,32}", w) else None
+
+
+def arrays_from(
+    report: HwRaidReport, os_names: set[str], wwids: dict[str, str] | None = None
+) -> tuple[list[Array], list[BlockDevice]]:
     """Pure: a tool report -> one Array per logical drive (kind "hardware") and a BlockDevice per
     physical drive. An LD the tool maps to a kernel disk (ssacli "Disk Name: /dev/sda") takes that
     name, so the volumes on /dev/sda sit on it; others are named hw-TOOL-cC-vID. A serial or WWN that
@@ -115,7 +132,13 @@ def arrays_from(report: HwRaidReport, os_names: set[str]) -> tuple[list[Array], 
     devices: list[BlockDevice] = []
     for ld in report.logical_drives:
         os_dev = (ld.os_device or "").rsplit("/", 1)[-1]
-        name = os_dev if os_dev and os_dev in os_names else f"hw-{report.tool}-c{ld.controller}-v{ld.id}"
+        by_naa = (wwids or {}).get(_naa(ld.wwn) or "")
+        if os_dev and os_dev in os_names:
+            name = os_dev
+        elif by_naa:
+            name = by_naa  # the volume's SCSI NAA id is the kernel disk's wwid
+        else:
+            name = f"hw-{report.tool}-c{ld.controller}-v{ld.id}"
         name = re.sub(r"[^\w.:-]", "_", name)
         pds = [pd_by_key[(ld.controller, m)] for m in ld.members if (ld.controller, m) in pd_by_key]
         if not pds:
@@ -213,6 +236,9 @@ class HwRaidCollector(Collector):
             reports = []
             for res in runs:
                 # vendor CLIs exit nonzero on mere warnings: the output decides, not the exit status
+                if res.missing and res is not runs[0]:
+                    notes.append(f"`{res.command}`: not available (an older recording?); read without it")
+                    continue
                 if res.missing or res.timed_out or res.returncode is None or not res.stdout.strip():
                     why = res.describe_failure() or f"no output (exit status {res.returncode})"
                     problems.append(self.problem(res.command, why))
@@ -230,7 +256,7 @@ class HwRaidCollector(Collector):
                     notes.append(f"{tool} is installed but sees no controller: {report.error}")
                 else:
                     problems.append(self.problem(tool, report.error))
-            a, d = arrays_from(report, os_names)
+            a, d = arrays_from(report, os_names, _kernel_wwids(probe, os_names))
             arrays.extend(a)
             devices.extend(d)
             for arr in a:
@@ -248,6 +274,38 @@ class HwRaidCollector(Collector):
         return Contribution(
             arrays=tuple(arrays), devices=tuple(devices), problems=tuple(problems), notes=tuple(notes)
         )
+
+
+def _merge_lds(lds) -> list[HwLogicalDrive]:  # type: ignore[no-untyped-def]
+    """The same volume from several commands (storcli /call and /call/vall): one, with what each knows."""
+    out: dict[tuple[str, str], HwLogicalDrive] = {}
+    for ld in lds:
+        old = out.get((ld.controller, ld.id))
+        if old is None:
+            out[(ld.controller, ld.id)] = ld
+            continue
+        fill = {
+            f.name: getattr(ld, f.name) for f in fields(ld) if getattr(old, f.name) in (None, "unknown", ())
+        }
+        out[(ld.controller, ld.id)] = replace(old, **fill)
+    return list(out.values())
+
+
+def _kernel_wwids(probe: Probe, names: set[str]) -> dict[str, str]:
+    """NAA wwid of each SCSI disk -> its kernel name (read from /sys/block, no device opened)."""
+    out = {}
+    for name in sorted(names):
+        if not name.startswith("sd"):
+            continue
+        for path in (f"/sys/block/{name}/device/wwid", f"/sys/block/{name}/wwid"):
+            try:
+                naa = _naa(probe.read_optional(path))
+            except Exception:
+                naa = None
+            if naa:
+                out[naa] = name
+                break
+    return out
 
 
 def _ctrl_text(c) -> str:  # type: ignore[no-untyped-def]
@@ -291,7 +349,7 @@ def _merge(tool: str, reports: list[HwRaidReport]) -> HwRaidReport | None:
     return HwRaidReport(
         tool=tool,
         controllers=tuple(ctrls.values()),
-        logical_drives=tuple(ld for r in reports for ld in r.logical_drives),
+        logical_drives=tuple(_merge_lds(ld for r in reports for ld in r.logical_drives)),
         physical_drives=tuple(pds.values()),
         warnings=tuple(w for r in reports for w in r.warnings),
         error="; ".join(r.error for r in reports if r.error) or None,

@@ -49,7 +49,10 @@ class HwLogicalDrive:
     size_bytes: int | None = None
     members: tuple[str, ...] = ()  # physical drive ids
     progress: float | None = None  # 0..1 of a rebuild/initialisation in progress
-    os_device: str | None = None  # /dev/sda when the tool names it (ssacli "Disk Name", tw_cli, ...)
+    os_device: str | None = (
+        None  # /dev/sda when the tool names it (ssacli "Disk Name", storcli "OS Drive Name")
+    )
+    wwn: str | None = None  # the volume's SCSI NAA id (storcli), which the kernel shows as its wwid
 
 
 @dataclass(frozen=True)

@@ -182,6 +182,7 @@ class _Acc:
         self.pds: dict[str, dict[str, Any]] = {}
         self.dg_members: dict[str, list[str]] = {}
         self.vd_dg: dict[str, str] = {}
+        self.vd_os: dict[str, tuple[str | None, str | None]] = {}  # vd -> (OS Drive Name, SCSI NAA Id)
 
 
 def _rows(v: Any) -> list[dict]:
@@ -294,6 +295,7 @@ def _read_response(acc: _Acc, data: dict, warnings: list[str], where: str, neste
                 _pd_detail(acc, f"{m.group(3) or ''}:{m.group(4)}", val)
         elif re.match(r"^VD\d+ Properties$", key) and isinstance(val, dict):
             vd = key[2 : -len(" Properties")]
+            acc.vd_os[vd] = (_str(val.get("OS Drive Name")), _str(val.get("SCSI NAA Id")))
             initial = _str(val.get("Write Cache(initial setting)"))
             cache = _str(acc.vds.get(vd, {}).get("cache"))
             if initial and cache:
@@ -389,6 +391,8 @@ def _report(accs: dict[str, _Acc], warnings: list[str], errors: list[str]) -> Hw
                     status=status,
                     size_bytes=facts["size"],
                     members=tuple(members),
+                    os_device=acc.vd_os.get(vd, (None, None))[0],
+                    wwn=acc.vd_os.get(vd, (None, None))[1],
                 )
             )
         for pid, p in acc.pds.items():
