@@ -6,7 +6,11 @@ tests/hosts/README-hw.md lists every edit) so that one drive of the RAID 1+0 log
 logical drive is in Interim Recovery Mode; hw08 records storcli's JSON from storcli/megaraid-controllers-
 info.json and storcli/megaraid-drives-info.json as they are. The kernel disks come from tests/hostgen.py's
 helpers; the smartctl run on each RAID volume is the REAL smartctl text of a RAID controller's volume
-(smartctl-text/truenas-py-smart/megaraid_vd_0) with its identity lines set to the volume.
+(smartctl-text/truenas-py-smart/megaraid_vd_0) with its identity lines set to the volume. hw08 also
+records `smartctl -a -n standby -d megaraid,N /dev/sdb` for each of its six drives: the REAL report of a
+SATA hard disk read through a MegaRAID (smartctl-text/truenas-py-smart/megaraid_ph_sata_hdd_0) with its
+identity lines set to the drive's as storcli gives them, and one drive (252:5) hand-edited to show
+reallocated and pending sectors (README-hw.md lists the edits).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from hostgen import GIB, SSD_INTEL, Disk, Smart, write_command, write_host
 
-from raidwatch.collectors.hwraid import TOOLS
+from raidwatch.collectors.hwraid import TOOLS, megaraid_smartctl_argv
 
 HOSTS = Path(__file__).resolve().parent / "hosts"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -33,6 +37,14 @@ STORCLI_VALL = Path(__file__).resolve().parent / "fixtures" / "hwraid" / "storcl
 # lacks SMART capability." The hpsa driver's LOGICAL VOLUMEs answer the same SCSI way.
 VD_SMART = CORPUS / "smartctl-text" / "truenas-py-smart" / "megaraid_vd_0" / "_-d_scsi_--all__dev_sda"
 VD_SMART_RC = 4  # smartctl's bit 2: a SMART command failed (the device has none)
+# smartctl -a -d megaraid,16 on a SATA HDD behind a MegaRAID (smartctl 7.1, an HGST Ultrastar 7K4000):
+# "SMART Status not supported: ATA return descriptor not supported by controller firmware", then the
+# verdict from the attribute check, as smartctl reads SATA drives through MegaRAID firmware
+PD_SMART = CORPUS / "smartctl-text" / "truenas-py-smart" / "megaraid_ph_sata_hdd_0"
+PD_SMART = PD_SMART / "_-d_megaraid,16_--all__dev_bus_0"
+# the drive whose SMART is hand-edited to show the first failure predictors: 252:5, DID 31
+WARN_DRIVE = "252:5"
+WARN_REALLOCATED, WARN_PENDING = 24, 3
 FAILED_DRIVE = "1I:1:3"  # in LD 2 (/dev/sdb, RAID 1+0), Mirror Group 2
 
 SSACLI_ARGV = ["ssacli", *next(cmds for tool, _b, cmds in TOOLS if tool == "ssacli")[0]]
@@ -216,7 +228,79 @@ def write_hw08(root: Path = HOSTS) -> Path:
     write_smart_vd(d, sdb, text)
     for argv, source in zip(STORCLI_ARGVS, (STORCLI_CONTROLLERS, STORCLI_DRIVES, STORCLI_VALL), strict=True):
         write_command(d, argv, _read(source), 0, duration=1.4)
+    write_pd_smart(d)
     return d
+
+
+def _pd_smart(serial: str, wwn: str, firmware: str, size: int) -> str:
+    """The real megaraid passthrough report with its identity lines set to this drive (storcli's words)."""
+    text = _read(PD_SMART)
+    w = wwn.lower()
+    for key, value in (
+        ("Model Family", "Seagate Exos X16"),  # smartctl's drive database entry for ST16000NM001G
+        ("Device Model", "ST16000NM001G-2KK103"),
+        ("Serial Number", serial),
+        ("LU WWN Device Id", f"{w[0]} {w[1:7]} {w[7:]}"),  # how smartctl prints an ATA WWN: NAA OUI id
+        ("Firmware Version", firmware),
+        ("User Capacity", f"{size:,} bytes [{size / 1e12:.1f} TB]"),
+    ):
+        text, count = re.subn(
+            rf"^({re.escape(key)}:\s+).*$", lambda m, v=value: m.group(1) + v, text, flags=re.M
+        )
+        assert count == 1, key
+    return text
+
+
+def _warn_edit(text: str) -> str:
+    """252:5 starts to fail: reallocated sectors (and the events that moved them), sectors pending."""
+    pre, old = "Pre-fail  Always       -", "Old_age   Always       -"
+    rows = {
+        "  5 Reallocated_Sector_Ct": (f"0x0033   100   100   005    {pre}", WARN_REALLOCATED),
+        "196 Reallocated_Event_Count": (f"0x0032   100   100   000    {old}", WARN_REALLOCATED),
+        "197 Current_Pending_Sector": (f"0x0022   100   100   000    {old}", WARN_PENDING),
+    }
+    for head, (middle, raw) in rows.items():
+        text, count = re.subn(
+            rf"^{re.escape(head)}\s+{re.escape(middle)}\s+0$",
+            f"{head:<27} {middle}       {raw}",
+            text,
+            flags=re.M,
+        )
+        assert count == 1, head
+    return text
+
+
+def storcli_drives() -> list[tuple[str, int, str, str, str, int]]:
+    """(EID:Slt, DID, serial, WWN, firmware, bytes) of each drive in storcli's /call/eall/sall JSON."""
+    import json
+
+    data = json.loads(_read(STORCLI_DRIVES))["Controllers"][0]["Response Data"]
+    out = []
+    for key, rows in data.items():
+        m = re.fullmatch(r"Drive /c0/e(\d+)/s(\d+)", key)
+        if not m:
+            continue
+        attrs = data[f"{key} - Detailed Information"][f"{key} Device attributes"]
+        sectors = int(re.search(r"\[(0x[0-9a-f]+) Sectors\]", attrs["Raw size"]).group(1), 16)
+        out.append(
+            (
+                rows[0]["EID:Slt"],
+                rows[0]["DID"],
+                attrs["SN"].strip(),
+                attrs["WWN"],
+                attrs["Firmware Revision"].strip(),
+                sectors * 512,
+            )
+        )
+    return out
+
+
+def write_pd_smart(d: Path, via: str = "sdb") -> None:
+    for slot, did, serial, wwn, firmware, size in storcli_drives():
+        text = _pd_smart(serial, wwn, firmware, size)
+        if slot == WARN_DRIVE:
+            text = _warn_edit(text)
+        write_command(d, megaraid_smartctl_argv(did, via), text, 0, duration=0.9)
 
 
 def hw_hosts(root: Path = HOSTS) -> list[Path]:

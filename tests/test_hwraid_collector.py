@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,14 @@ from conftest import CORPUS, FIXTURES, HOSTS, needs_corpus
 from test_cli import arr, rw, vol
 
 from raidwatch.collectors.base import Contribution
-from raidwatch.collectors.hwraid import HwRaidCollector, arrays_from, normalise_level
+from raidwatch.collectors.hwraid import (
+    SMART_PERMISSION_HINT,
+    HwRaidCollector,
+    arrays_from,
+    megaraid_smartctl_argv,
+    normalise_level,
+    passthrough_targets,
+)
 from raidwatch.collectors.smart import MISSING_HINT
 from raidwatch.findings import evaluate
 from raidwatch.inventory import build_inventory, collect_inventory
@@ -147,10 +155,15 @@ def test_hw08_without_the_vd_properties_is_reported_honestly(tmp_path):
     assert _run(inv, "hwraid").problems == ()  # an older recording without /vall: a note, not a problem
 
 
-def test_hw08_check_warns_only_about_the_single_boot_disk():
+def test_hw08_check_warns_about_the_boot_disk_and_the_drive_behind_the_raid():
     ev = evaluate(_inv(HW08), load_policy("fleet.yaml").for_host("hw08"))
     got = {(f.code, f.subject, f.severity) for f in ev.findings}
-    assert got == {("role-hardware-unverifiable", "/", Severity.WARNING)}
+    assert got == {
+        ("role-hardware-unverifiable", "/", Severity.WARNING),
+        # 252:5's own SMART (smartctl -d megaraid,31), though the controller calls it Onln/Optimal
+        ("disk-smart-warning", "disk:sdb:252:5", Severity.WARNING),
+        ("disk-smart-threshold", "disk:sdb:252:5", Severity.WARNING),
+    }
     # the VD's "lacks SMART capability" is no disk-smart-unreadable; the healthy raid6 is no finding
 
 
@@ -385,3 +398,215 @@ def test_unknown_drive_words_do_not_degrade_an_ok_ld():
 )
 def test_hardware_levels_the_md_model_does_not_name(level, drives, want):
     assert _tolerated(_report(level, ["ok"] * drives)) == want
+
+
+# ---------------------------------------------------------------------------- SMART behind a MegaRAID
+
+# hw08's drives: EID:Slt -> storcli DID (smartctl's -d megaraid,N)
+HW08_DIDS = {"252:0": 34, "252:1": 33, "252:3": 35, "252:4": 30, "252:5": 31, "252:7": 32}
+
+
+def _pd_slug(did: int) -> str:
+    return f"smartctl_-a_-n_standby_-d_megaraid,{did}_dev_sdb"
+
+
+class _Spy(ReplayProbe):
+    def __init__(self, directory: Path) -> None:
+        super().__init__(directory)
+        self.ran: list[tuple[str, ...]] = []
+
+    def run(self, argv, timeout=20.0):  # type: ignore[no-untyped-def]
+        self.ran.append(tuple(argv))
+        return super().run(argv, timeout)
+
+
+def _megaraid_runs(ran: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    return [a for a in ran if a[0] == "smartctl" and "-d" in a]
+
+
+def test_hw08_smartctl_passthrough_argv_per_drive():
+    spy = _Spy(HW08)
+    HwRaidCollector().collect(spy)
+    want = {
+        ("smartctl", "-a", "-n", "standby", "-d", f"megaraid,{did}", "/dev/sdb") for did in HW08_DIDS.values()
+    }
+    assert set(_megaraid_runs(spy.ran)) == want and len(_megaraid_runs(spy.ran)) == 6  # each drive once
+    assert megaraid_smartctl_argv(31, "sdb") == list(next(a for a in want if "megaraid,31" in a))
+    # every recorded command is one the collectors run (the others are absent tools: not recorded)
+    spy = _Spy(HW08)
+    collect_inventory(spy)
+    recorded = {tuple(json.loads(p.read_text())["argv"]) for p in HW08.glob("commands/*/cmd.json")}
+    assert recorded <= set(spy.ran)
+
+
+def test_hw08_drives_behind_the_raid_carry_their_smart():
+    doc = json.loads(rw("inventory", "--replay", str(HW08), "--json").stdout)
+    drives = {d["name"]: d for d in doc["disks"] if d["name"].startswith("sdb:")}
+    assert set(drives) == {f"sdb:{slot}" for slot in HW08_DIDS}
+    recorded_at = datetime.fromisoformat(doc["header"]["recorded_at"]).timestamp()
+    for name, d in drives.items():
+        sm = d["smart"]
+        assert sm["serial"] == d["serial"] and sm["wwn"].removeprefix("0x") == d["wwn"].lower(), name
+        assert sm["model"] == "ST16000NM001G-2KK103" and sm["rotation_rpm"] == 7200
+        assert (sm["temperature_celsius"], sm["power_on_hours"], sm["exit_status"]) == (33, 47396, 0)
+        assert sm["read_at"] == recorded_at and not sm["standby"]
+        want = ("WARN", 24, 3) if name == "sdb:252:5" else ("PASS", 0, 0)
+        assert (sm["assessment"], sm["reallocated_sectors"], sm["pending_sectors"]) == want, name
+    hw = next(c for c in doc["collectors"] if c["name"] == "hwraid")
+    assert hw["success"] and hw["problems"] == []
+
+
+def test_hw08_check_reports_the_failing_drive_behind_the_raid():
+    res = rw("check", "--fleet", "fleet.yaml", "--replay", str(HW08), "--json", check=False)
+    assert res.returncode == 1  # WARNING
+    (host,) = json.loads(res.stdout)["hosts"]
+    smart = {(f["code"], f["subject"]) for f in host["findings"] if f["code"].startswith("disk-smart")}
+    assert smart == {("disk-smart-warning", "disk:sdb:252:5"), ("disk-smart-threshold", "disk:sdb:252:5")}
+    msgs = " ".join(f["message"] for f in host["findings"] if f["subject"] == "disk:sdb:252:5")
+    assert "reallocated_sectors 24 >= warning 1" in msgs and "pending_sectors 3 >= warning 1" in msgs
+
+
+@pytest.mark.parametrize(
+    "why",
+    [
+        "Permission denied",  # not root and not in group disk: /dev/sdb itself
+        "cannot open /dev/megaraid_sas_ioctl_node or /dev/megadev0",  # /dev/sdb opened, the ioctl node not
+    ],
+)
+def test_permission_denied_is_one_problem_per_controller(tmp_path, why):
+    h8 = _copy(HW08, tmp_path)
+    for did in HW08_DIDS.values():
+        text = (
+            "smartctl 7.3 2022-02-28 r5338 [x86_64-linux-6.5.13-1-pve] (local build)\n"
+            "Copyright (C) 2002-22, Bruce Allen, Christian Franke, www.smartmontools.org\n\n"
+            f"Smartctl open device: /dev/sdb [megaraid_disk_{did:02d}] failed: {why}\n"
+        )
+        _set_command(h8, _pd_slug(did), text, returncode=2)
+    spy = _Spy(h8)
+    inv = collect_inventory(spy)
+    (p,) = _run(inv, "hwraid").problems
+    assert p.subject == "smartctl -d megaraid (storcli controller 0)" and p.message == SMART_PERMISSION_HINT
+    assert len(_megaraid_runs(spy.ran)) == 1  # the first drive says it; the others are not tried
+    assert all(d.smart is None for d in inv.disks if d.name.startswith("sdb:"))
+    ev = evaluate(inv, load_policy("fleet.yaml").for_host("hw08"))
+    assert not [f for f in ev.findings if f.code.startswith("disk-smart")]  # no finding per drive
+
+
+def test_smartctl_missing_is_a_note(tmp_path):
+    h8 = _copy(HW08, tmp_path)
+    for did in HW08_DIDS.values():
+        shutil.rmtree(h8 / "commands" / _pd_slug(did))
+    spy = _Spy(h8)
+    c = HwRaidCollector().collect(spy)
+    assert c.problems == () and c.disks == ()
+    assert any(n.startswith("smartctl not found") and "storcli controller 0" in n for n in c.notes)
+    assert len(_megaraid_runs(spy.ran)) == 1  # not six tries
+    inv = _inv(h8)
+    assert _run(inv, "hwraid").problems == ()
+    assert not any(p.message == MISSING_HINT for p in inv.problems)  # sda/sdb's smartctl still recorded
+
+
+def test_passthrough_off_runs_no_smartctl():
+    col = HwRaidCollector()
+    col.smart_passthrough = False
+    spy = _Spy(HW08)
+    c = col.collect(spy)
+    assert _megaraid_runs(spy.ran) == [] and c.disks == ()
+    assert len(c.devices) == 6 and c.problems == ()
+
+
+def test_a_long_running_collector_rereads_smart_only_every_smart_max_age():
+    class Live(_Spy):  # a live host as far as the collector can tell
+        @property
+        def is_replay(self) -> bool:
+            return False
+
+    col = HwRaidCollector()
+    probe = Live(HW08)
+    first = col.collect(probe)
+    second = col.collect(probe)  # the daemon's next fast run, 30 s later: no smartctl again
+    assert len(_megaraid_runs(probe.ran)) == 6 and second.disks == first.disks
+    col.smart_max_age = 0.0
+    col.collect(probe)
+    assert len(_megaraid_runs(probe.ran)) == 12
+    replay = _Spy(HW08)  # a replayed host is read in full every time
+    col.smart_max_age = 1800.0
+    col.collect(replay), col.collect(replay)
+    assert len(_megaraid_runs(replay.ran)) == 12
+
+
+def test_no_passthrough_when_no_volume_is_tied_to_a_kernel_disk(tmp_path):
+    h8 = _copy(HW08, tmp_path)
+    shutil.rmtree(h8 / "commands" / "storcli64_call_vall_show_all_J")
+    spy = _Spy(h8)
+    c = HwRaidCollector().collect(spy)
+    assert _megaraid_runs(spy.ran) == [] and c.disks == ()  # no /dev/sdX to send -d megaraid,N through
+
+
+def test_standby_keeps_the_last_reading(tmp_path):
+    h8 = _copy(HW08, tmp_path)
+    col = HwRaidCollector()
+    first = {d.name: d.smart for d in col.collect(ReplayProbe(h8)).disks}
+    asleep = (
+        "smartctl 7.3 2022-02-28 r5338 [x86_64-linux-6.5.13-1-pve] (local build)\n"
+        "Copyright (C) 2002-22, Bruce Allen, Christian Franke, www.smartmontools.org\n\n"
+        "Device is in STANDBY mode, exit(2)\n"
+    )
+    _set_command(h8, _pd_slug(31), asleep, returncode=2)
+    again = col.collect(ReplayProbe(h8))
+    kept = next(d.smart for d in again.disks if d.name == "sdb:252:5")
+    assert kept.standby and kept.assessment == "WARN" and kept.reallocated_sectors == 24
+    assert kept.read_at == first["sdb:252:5"].read_at and again.problems == ()
+    assert any("sdb:252:5 (megaraid,31): in standby" in n for n in again.notes)
+    fresh = next(d.smart for d in HwRaidCollector().collect(ReplayProbe(h8)).disks if d.name == "sdb:252:5")
+    assert fresh.standby and fresh.assessment == "UNKNOWN"  # no earlier reading: standby, nothing invented
+    ev = evaluate(_inv(h8), load_policy("fleet.yaml").for_host("hw08"))
+    assert not [f for f in ev.findings if f.code == "disk-smart-unreadable"]
+
+
+def test_a_reading_of_another_drive_or_garbage_is_a_problem_not_a_smart(tmp_path):
+    h8 = _copy(HW08, tmp_path)
+    # device ids move when the controller re-scans: 252:0's id answers with 252:1's drive
+    _set_command(h8, _pd_slug(34), (h8 / "commands" / _pd_slug(33) / "stdout").read_text())
+    _set_command(h8, _pd_slug(30), "\x00\x01 not smartctl at all\n", returncode=0)
+    c = HwRaidCollector().collect(ReplayProbe(h8))
+    probs = {p.subject: p.message for p in c.problems}
+    assert set(probs) == {"sdb:252:0 (megaraid,34)", "sdb:252:4 (megaraid,30)"}
+    assert "answered for another drive" in probs["sdb:252:0 (megaraid,34)"]
+    assert "not understood" in probs["sdb:252:4 (megaraid,30)"]
+    smart = {d.name: d.smart for d in c.disks}
+    assert "sdb:252:0" not in smart  # not attributed to the wrong drive
+    assert smart["sdb:252:4"].assessment == "UNKNOWN" and len(smart) == 5
+
+
+def test_passthrough_targets_one_run_per_drive_on_a_tied_controller():
+    def pd(pid: str, did: int | None) -> HwPhysicalDrive:
+        return HwPhysicalDrive("0", pid, "Onln", "ok", wwn=f"5000C500{did or 0:08X}", device_id=did)
+
+    report = HwRaidReport(
+        tool="storcli",
+        logical_drives=(
+            HwLogicalDrive("0", "0", level="raid1", status="ok", members=("252:0", "252:1"), os_device="sdb"),
+            HwLogicalDrive("0", "1", level="raid1", status="ok", members=("252:0", "252:1")),  # same group
+            HwLogicalDrive("1", "0", level="raid1", status="ok", members=("8:0", "8:1")),  # untied controller
+        ),
+        physical_drives=(pd("252:0", 10), pd("252:1", None), pd("8:0", 3), pd("8:1", 4)),
+    )
+    arrays, devices = arrays_from(report, {"sdb"})
+    targets = passthrough_targets(report, arrays, devices)
+    (t,) = targets  # 252:1 has no device id; controller 1 has no volume tied to a kernel disk
+    assert t.argv == megaraid_smartctl_argv(10, "sdb")
+    assert t.names == ("sdb:252:0", "hw-storcli-c0-v1:252:0")  # one run, the drive under both VDs
+
+
+@needs_corpus  # the generator reads the real RAID and smartctl texts from ../shared/corpus
+def test_bundled_hw_hosts_are_what_the_generator_writes(tmp_path):
+    import hostgen_hw
+
+    for made in hostgen_hw.hw_hosts(tmp_path):
+        bundled = HOSTS / made.name
+        new = sorted(p.relative_to(made) for p in made.rglob("*") if p.is_file())
+        old = sorted(p.relative_to(bundled) for p in bundled.rglob("*") if p.is_file())
+        assert new == old
+        for rel in new:
+            assert (made / rel).read_text() == (bundled / rel).read_text(), rel

@@ -457,6 +457,14 @@ def test_megacli_ldpdinfo_gives_members() -> None:
     assert empty.logical_drives == () and empty.physical_drives == ()
 
 
+def test_megacli_device_ids() -> None:
+    r = parse_fixture("megacli", "mega-phys-drives-info.txt")
+    assert (pd(r, "32:0").device_id, pd(r, "32:2").device_id, pd(r, "32:5").device_id) == (0, 2, 5)
+    r = parse_fixture("megacli", "3-pdlist")
+    assert [(p.id, p.device_id) for p in r.physical_drives][:3] == [("15:1", 4), ("15:2", 5), ("15:3", 6)]
+    assert all(p.device_id is not None for p in r.physical_drives)
+
+
 def test_megacli_bad_states_from_edited_real_outputs() -> None:
     """The corpus has only healthy LDs: the same files with the words MegaCli prints when not."""
     text = fixture("megacli", "megacli.ldinfo.1")
@@ -550,6 +558,23 @@ def test_storcli_drive_details() -> None:
     assert (p.model, p.serial, p.wwn) == ("ST16000NM001G-2KK103", "ZL2PVFA8", "5000C500E54F4EBB")
     assert (p.media_errors, p.other_errors, p.predictive_failures, p.temperature_celsius) == (0, 0, 0, 28.0)
     assert p.size_bytes == 0x746C00000 * 512
+
+
+def test_storcli_device_ids_from_every_table() -> None:
+    # DID is smartctl's -d megaraid,N: from PD LIST/TOPOLOGY (/call show all) and the drive rows (/eall/sall)
+    want = {"252:0": 34, "252:1": 33, "252:3": 35, "252:4": 30, "252:5": 31, "252:7": 32}
+    for name in ("megaraid-controllers-info.json", "megaraid-drives-info.json"):
+        r = parse_fixture("storcli", name)
+        assert {p.id: p.device_id for p in r.physical_drives} == want, name
+    hba = parse_fixture("storcli", "mpt3sas-controllers-info.json")
+    assert all(isinstance(p.device_id, int) for p in hba.physical_drives)
+    # a TOPOLOGY row with DID "-" (a missing drive's slot) has none
+    doc = json.loads(fixture("storcli", "megaraid-controllers-info.json"))
+    rd = doc["Controllers"][0]["Response Data"]
+    rd["TOPOLOGY"][2].update({"EID:Slot": "-", "DID": "-", "State": "Msng"})
+    del rd["PD LIST"]
+    r = storcli.parse(json.dumps(doc), "edited")
+    assert pd(r, "dg0/arr0/row0").device_id is None
 
 
 def test_storcli_hba_jbod() -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar
 
 from raidwatch.model import Array, BlockDevice, Disk, HostHeader, Mount, Problem
@@ -43,3 +45,16 @@ class Collector(ABC):
         from raidwatch.model import Severity
 
         return Problem(collector=self.name, subject=subject, message=message, severity=Severity(severity))
+
+
+def reading_time(probe: Probe) -> float:
+    """When readings are from: now on a live host, the recording's time when replayed (shared by the
+    collectors that read SMART)."""
+    if probe.is_replay:
+        recorded = probe.header().recorded_at
+        if recorded:
+            try:
+                return datetime.fromisoformat(recorded).timestamp()
+            except ValueError:
+                pass
+    return time.time()

@@ -1,25 +1,44 @@
-"""Hardware RAID controllers through their vendor CLIs (storcli/perccli, ssacli, arcconf, MegaCli)."""
+"""Hardware RAID controllers through their vendor CLIs (storcli/perccli, ssacli, arcconf, MegaCli).
+
+SMART passthrough (`HwRaidCollector.smart_passthrough`): on a MegaRAID controller (storcli/perccli,
+MegaCli) whose volume is tied to a kernel disk, each drive of a logical drive is read with
+`smartctl -a -n standby -d megaraid,N /dev/sdX` (N = the drive's device id, storcli "DID", MegaCli
+"Device Id"; /dev/sdX = any of that controller's volumes: the controller routes the passthrough by N).
+At most `smart_workers` at a time, `smart_timeout` s each. The readings become model.Disk objects named
+like the drives' BlockDevices ("sdb:252:3"), so inventory puts the SMART on the drives behind the volume.
+A reading whose serial/WWN is not the drive's (a device id that moved after a re-scan) is not
+attributed. smartctl missing: one note (the smart collector reports it); permission denied (root or
+CAP_SYS_RAWIO, and the megaraid_sas ioctl node): one problem per controller; a sleeping drive: standby,
+the last reading kept, as the smart collector does.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import fields, replace
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, fields, replace
 
-from raidwatch.collectors.base import Collector, Contribution
+from raidwatch.collectors.base import Collector, Contribution, reading_time
 from raidwatch.errors import ParseError
 from raidwatch.model import (
     Array,
     BlockDevice,
+    Disk,
     HostHeader,
     Member,
     MemberState,
     Problem,
+    SmartHealth,
     SyncAction,
     SyncStatus,
 )
 from raidwatch.parsers.hwraid import parse_hwraid
 from raidwatch.parsers.hwraid.model import HwController, HwLogicalDrive, HwPhysicalDrive, HwRaidReport
+from raidwatch.parsers.smartctl import parse_smartctl_text
+from raidwatch.parsers.sysblock import classify
 from raidwatch.probe import CommandResult, Probe
 
 log = logging.getLogger(__name__)
@@ -56,6 +75,16 @@ _PLAIN_LEVELS = {
     "spanned": "concat",
     "span": "concat",
 }
+SMARTCTL = "smartctl"
+# the tools whose drives smartctl reads through the megaraid_sas driver (`-d megaraid,N`)
+MEGARAID_TOOLS = frozenset({"storcli", "megacli"})
+SMART_PERMISSION_HINT = (
+    "permission denied: smartctl -d megaraid,N needs root (CAP_SYS_RAWIO to open the volume's disk, and "
+    "the megaraid_sas ioctl node /dev/megaraid_sas_ioctl_node); the drives' SMART is not read"
+)
+SMART_STANDBY = "in standby, skipped"
+_IOCTL_NODE = "megaraid_sas_ioctl_node"
+_SmartOut = tuple[list[Disk], list[Problem], list[str]]  # disks with SMART, problems, notes
 _NO_CONTROLLER_RE = re.compile(r"\bno (?:controllers?|adapters?)\b.*\b(?:detected|found|present)\b", re.I)
 
 
@@ -208,6 +237,19 @@ class HwRaidCollector(Collector):
 
     name = "hwraid"
     platforms = frozenset({"Linux"})
+    smart_passthrough: bool = True  # read the SMART of the drives behind a MegaRAID (smartctl -d megaraid,N)
+    smart_timeout: float = 30.0  # seconds per drive
+    smart_workers: int = 4
+    # the collector runs on the daemon's fast schedule (every 30 s); SMART changes slowly, so a
+    # long-running collector re-reads the drives only every smart_max_age seconds (the smart collector's
+    # default interval), or at once when the drives to read change (a drive replaced, a device id moved)
+    smart_max_age: float = 1800.0
+
+    def __init__(self) -> None:
+        # drive identity -> its last full SMART reading, shown (with its age) while the drive sleeps
+        self._previous: dict[str, SmartHealth] = {}
+        self._lock = threading.Lock()
+        self._smart_cache: tuple[tuple, float, _SmartOut] | None = None
 
     def applicable(self, probe: Probe, header: HostHeader) -> str | None:
         return super().applicable(probe, header)
@@ -222,6 +264,7 @@ class HwRaidCollector(Collector):
         except Exception:
             os_names = set()
         found_any = False
+        passthrough: list[_Passthrough] = []
         for tool, binaries, commands in TOOLS:
             runs: list[CommandResult] = []
             for binary in binaries:
@@ -259,6 +302,8 @@ class HwRaidCollector(Collector):
             a, d = arrays_from(report, os_names, _kernel_wwids(probe, os_names))
             arrays.extend(a)
             devices.extend(d)
+            if self.smart_passthrough and tool in MEGARAID_TOOLS:
+                passthrough.extend(passthrough_targets(report, a, d))
             for arr in a:
                 if not arr.name.startswith("hw-"):
                     continue
@@ -271,9 +316,252 @@ class HwRaidCollector(Collector):
                     problems.append(self.problem(f"{tool} controller {c.id}", _ctrl_text(c), "warning"))
         if not found_any:
             notes.append("no hardware RAID tool installed (storcli/perccli, ssacli, arcconf, MegaCli)")
+        disks: list[Disk] = []
+        if passthrough:
+            d_out, p_out, n_out = self._smart(probe, passthrough)
+            disks.extend(d_out)
+            problems.extend(p_out)
+            notes.extend(n_out)
         return Contribution(
-            arrays=tuple(arrays), devices=tuple(devices), problems=tuple(problems), notes=tuple(notes)
+            arrays=tuple(arrays),
+            devices=tuple(devices),
+            disks=tuple(disks),
+            problems=tuple(problems),
+            notes=tuple(notes),
         )
+
+    # ------------------------------------------------------------------------------ SMART passthrough
+
+    def _smart(self, probe: Probe, targets: list[_Passthrough]) -> _SmartOut:
+        key = tuple((tuple(t.argv), t.names) for t in targets)
+        now = time.monotonic()
+        cached = self._smart_cache
+        if cached and cached[0] == key and now - cached[1] < self.smart_max_age and not probe.is_replay:
+            return cached[2]
+        out = self.read_smart(probe, targets)
+        self._smart_cache = (key, now, out)
+        return out
+
+    def read_smart(self, probe: Probe, targets: list[_Passthrough]) -> _SmartOut:
+        """smartctl -d megaraid,N for each drive: the first drive of each controller alone (smartctl
+        missing or no privilege: said once, the other drives not tried), the rest in a bounded pool."""
+        now = reading_time(probe)
+        disks: list[Disk] = []
+        problems: list[Problem] = []
+        notes: list[str] = []
+        by_ctrl: dict[str, list[_Passthrough]] = {}
+        for t in targets:
+            by_ctrl.setdefault(t.controller_label, []).append(t)
+        rest: list[_Passthrough] = []
+        outcomes: list[tuple[_Passthrough, CommandResult]] = []
+        for label, group in by_ctrl.items():
+            first = group[0]
+            res = probe.run(first.argv, timeout=self.smart_timeout)
+            if res.missing:
+                notes.append(
+                    f"{SMARTCTL} not found: the SMART of the drives behind {', '.join(by_ctrl)} is not read "
+                    "(install smartmontools)"
+                )
+                return [], [], notes
+            if self._denied(res):
+                problems.append(self.problem(f"smartctl -d megaraid ({label})", SMART_PERMISSION_HINT))
+                continue
+            outcomes.append((first, res))
+            rest.extend(group[1:])
+        if rest:
+            workers = max(1, min(self.smart_workers, len(rest)))
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="smartctl-megaraid") as pool:
+                results = list(pool.map(lambda t: probe.run(t.argv, timeout=self.smart_timeout), rest))
+            outcomes.extend(zip(rest, results, strict=True))
+        denied: set[str] = set()
+        for target, res in sorted(outcomes, key=lambda o: (o[0].controller_label, o[0].device_id)):
+            if self._denied(res):  # the first drive read, a later one not: still one problem per controller
+                if target.controller_label not in denied:
+                    denied.add(target.controller_label)
+                    subject = f"smartctl -d megaraid ({target.controller_label})"
+                    problems.append(self.problem(subject, SMART_PERMISSION_HINT))
+                continue
+            health, problem, note = self._health(target, res, now)
+            if problem:
+                problems.append(self.problem(target.subject, problem))
+            if note:
+                notes.append(note)
+            if health is not None:
+                disks.extend(target.disk(name, health) for name in target.names)
+        return disks, problems, notes
+
+    @staticmethod
+    def _denied(res: CommandResult) -> bool:
+        """smartctl could not open the drive for want of privilege (the volume's disk or the ioctl node)."""
+        if res.missing or res.timed_out or res.returncode is None:
+            return False
+        try:
+            health = parse_smartctl_text(res.stdout if res.stdout.strip() else res.stderr, res.command)
+        except ParseError:
+            return False
+        return health.permission_denied or _IOCTL_NODE in (health.open_failed or "")
+
+    def _health(
+        self, target: _Passthrough, res: CommandResult, now: float
+    ) -> tuple[SmartHealth | None, str | None, str | None]:
+        """One drive's smartctl run -> (its SmartHealth or None to attribute nothing, a problem, a note)."""
+        if res.timed_out:
+            why = f"smartctl timed out after {self.smart_timeout:g}s (process group killed); drive hung?"
+            return SmartHealth(assessment="UNKNOWN", message=why, reasons=(why,)), why, None
+        if res.returncode is None:
+            why = res.describe_failure() or f"`{res.command}`: could not run"
+            return SmartHealth(assessment="UNKNOWN", message=why, reasons=(why,)), why, None
+        text = res.stdout if res.stdout.strip() else res.stderr
+        try:
+            health = parse_smartctl_text(text, res.command, res.returncode)
+        except ParseError as exc:
+            why = f"smartctl output not understood: {exc}"
+            unknown = SmartHealth(assessment="UNKNOWN", exit_status=res.returncode, message=why, read_at=now)
+            return unknown, why, None
+        if health.standby:
+            with self._lock:
+                prev = self._previous.get(target.key)
+            if prev is None:
+                kept = SmartHealth(
+                    assessment="UNKNOWN",
+                    standby=True,
+                    message=SMART_STANDBY,
+                    exit_status=health.exit_status,
+                    exit_bits=health.exit_bits,
+                    reasons=(SMART_STANDBY + ": no earlier reading",),
+                )
+                return kept, None, f"{target.subject}: {SMART_STANDBY} (no earlier reading)"
+            kept = replace(prev, standby=True, message=SMART_STANDBY + "; showing the last reading")
+            return (
+                kept,
+                None,
+                f"{target.subject}: {SMART_STANDBY}; last reading kept (read at {prev.read_at})",
+            )
+        health = replace(health, read_at=now)
+        if health.open_failed:
+            return health, f"smartctl could not open the drive: {health.open_failed}", None
+        other = target.not_this_drive(health)
+        if other:
+            return None, f"`{res.command}` answered for another drive ({other}); reading not attributed", None
+        if health.health_passed is not None or health.assessment != "UNKNOWN":
+            with self._lock:
+                self._previous[target.key] = health
+        return health, None, None
+
+
+@dataclass(frozen=True)
+class _Passthrough:
+    """One drive behind a MegaRAID controller to read with smartctl -d megaraid,N."""
+
+    tool: str
+    controller: str
+    device_id: int
+    via: str  # the kernel disk of one of the controller's volumes (sdb)
+    names: tuple[str, ...]  # the drive's BlockDevice names ("sdb:252:3"; two when two VDs share it)
+    device: BlockDevice
+
+    @property
+    def argv(self) -> list[str]:
+        return megaraid_smartctl_argv(self.device_id, self.via)
+
+    @property
+    def controller_label(self) -> str:
+        return f"{self.tool} controller {self.controller}"
+
+    @property
+    def subject(self) -> str:
+        return f"{self.names[0]} (megaraid,{self.device_id})"
+
+    @property
+    def key(self) -> str:
+        d = self.device
+        return _identity_key(d.wwn, d.model, d.serial, f"{self.tool}:c{self.controller}:{d.name}")
+
+    def not_this_drive(self, health: SmartHealth) -> str | None:
+        """What smartctl names when it is not the drive the controller lists (serial or WWN differ)."""
+        d = self.device
+        ours, theirs = _norm_wwn(d.wwn), _norm_wwn(health.wwn)
+        if ours and theirs and ours != theirs:
+            return f"WWN {health.wwn}, the controller lists {d.wwn}"
+        s1, s2 = (d.serial or "").strip().lower(), (health.serial or "").strip().lower()
+        if s1 and s2 and s1 != s2:
+            return f"serial {health.serial}, the controller lists {d.serial}"
+        return None
+
+    def disk(self, name: str, health: SmartHealth) -> Disk:
+        d = self.device
+        wwn = d.wwn or classify(health.wwn)
+        serial = d.serial or health.serial
+        model = d.model or health.model
+        rpm = health.rotation_rpm
+        return Disk(
+            name=name,
+            identity=_identity_key(wwn, model, serial, name),
+            model=model,
+            serial=serial,
+            wwn=wwn,
+            size_bytes=d.size_bytes if d.size_bytes is not None else health.capacity_bytes,
+            rotational=(rpm != 0) if rpm is not None else None,
+            transport=d.transport,
+            smart=health,
+        )
+
+
+def megaraid_smartctl_argv(device_id: int, kernel_disk: str) -> list[str]:
+    """The exact command run for one drive behind a MegaRAID controller (what `record` captures)."""
+    return [SMARTCTL, "-a", "-n", "standby", "-d", f"megaraid,{device_id}", f"/dev/{kernel_disk}"]
+
+
+def _norm_wwn(w: str | None) -> str | None:
+    if not w:
+        return None
+    t = re.sub(r"[\s:]", "", w.strip().lower())
+    for prefix in ("naa.", "0x", "wwn-0x"):
+        t = t.removeprefix(prefix)
+    return t or None
+
+
+def _identity_key(wwn: str | None, model: str | None, serial: str | None, name: str) -> str:
+    """The key inventory gives a disk: WWN, then model+serial, then the name."""
+    if wwn:
+        return f"wwn:{wwn}"
+    if serial and model:
+        return f"serial:{model.strip()}:{serial.strip()}"
+    if serial:
+        return f"serial:{serial.strip()}"
+    return f"name:{name}"
+
+
+def passthrough_targets(
+    report: HwRaidReport, arrays: list[Array], devices: list[BlockDevice]
+) -> list[_Passthrough]:
+    """Pure: the drives of a MegaRAID report's logical drives that smartctl can reach, i.e. those with a
+    device id on a controller with at least one volume tied to a kernel disk. `arrays` are arrays_from's
+    (one per logical drive, in order), `devices` its BlockDevices."""
+    by_name = {d.name: d for d in devices}
+    pd_by_key = {(pd.controller, pd.id): pd for pd in report.physical_drives}
+    tied: dict[str, list[str]] = {}  # controller -> kernel disks of its volumes
+    for ld, arr in zip(report.logical_drives, arrays, strict=True):
+        if not arr.name.startswith("hw-"):
+            tied.setdefault(ld.controller, []).append(arr.name)
+    found: dict[tuple[str, int], _Passthrough] = {}
+    for ld, arr in zip(report.logical_drives, arrays, strict=True):
+        kernel = tied.get(ld.controller)
+        if not kernel:
+            continue
+        via = arr.name if arr.name in kernel else sorted(kernel)[0]
+        for m in arr.members:
+            pd = pd_by_key.get((ld.controller, m.device[len(arr.name) + 1 :]))
+            dev = by_name.get(m.device)
+            if pd is None or pd.device_id is None or dev is None:
+                continue
+            key = (ld.controller, pd.device_id)
+            old = found.get(key)
+            if old is None:
+                found[key] = _Passthrough(report.tool, ld.controller, pd.device_id, via, (m.device,), dev)
+            elif m.device not in old.names:
+                found[key] = replace(old, names=(*old.names, m.device))
+    return [found[k] for k in sorted(found)]
 
 
 def _merge_lds(lds) -> list[HwLogicalDrive]:  # type: ignore[no-untyped-def]

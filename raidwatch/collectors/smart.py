@@ -28,13 +28,11 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import datetime
 
-from raidwatch.collectors.base import Collector, Contribution
+from raidwatch.collectors.base import Collector, Contribution, reading_time
 from raidwatch.errors import ParseError, ProbeError
 from raidwatch.model import Disk, Problem, SmartHealth
 from raidwatch.parsers.diskutil import parse_diskutil_info_plist
@@ -109,18 +107,6 @@ def identity_of(wwn: str | None, model: str | None, serial: str | None, name: st
     if serial:
         return f"serial:{serial.strip()}"
     return f"name:{name}"
-
-
-def reading_time(probe: Probe) -> float:
-    """When the readings are from: now on a live host, the recording's time when replayed."""
-    if probe.is_replay:
-        recorded = probe.header().recorded_at
-        if recorded:
-            try:
-                return datetime.fromisoformat(recorded).timestamp()
-            except ValueError:
-                pass
-    return time.time()
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ reports them as ``megacli``, the name the hwraid collector files them under (no 
 Identifiers: controller = adapter number ("0"); LD = virtual drive number ("0"); PD =
 ``enclosure:slot`` ("252:4", ":4" without an enclosure), the address MegaCli's own ``-PhysDrv [E:S]``
 takes (check_raid names disks by ``Device Id``; the enclosure/slot survives a re-scan, the id not).
+``Device Id`` is kept as the drive's ``device_id``: the N of smartctl's ``-d megaraid,N``.
 
 Status rules (the tool's words stay in ``state``):
 
@@ -577,6 +578,7 @@ def parse(text: str, source: str) -> HwRaidReport:
                 predictive_failures=p.predictive,
                 temperature_celsius=p.temperature,
                 logical_drive=p.ld,
+                device_id=_int(p.device_id) if p.device_id else None,
             )
         )
         if p.ld is not None:

@@ -73,6 +73,9 @@ class HwPhysicalDrive:
     temperature_celsius: float | None = None
     logical_drive: str | None = None  # the LD it belongs to, when the tool says
     progress: float | None = None  # rebuild progress 0..1
+    # the controller's device id for the drive (storcli "DID", MegaCli "Device Id"): smartctl's
+    # `-d megaraid,N`; it can change when the controller re-scans, the enclosure:slot id does not
+    device_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,9 @@ A controller whose ``Command Status`` is not Success keeps its ``Description`` a
 perccli release since 2014 prints JSON with ``J``.
 
 Identifiers match the megacli parser's, so the two tools agree on one box: controller "0",
-VD "0", PD ``enclosure:slot`` ("252:4"; ":4" with no enclosure).
+VD "0", PD ``enclosure:slot`` ("252:4"; ":4" with no enclosure). Each drive's ``DID`` (in ``PD LIST``,
+``PDs for VD N``, ``TOPOLOGY`` and the ``Drive /cX/eY/sZ`` rows) is its ``device_id``, the N of
+smartctl's ``-d megaraid,N``.
 
 Status rules (storcli's abbreviations stay in ``state``):
 
@@ -208,6 +210,7 @@ def _pd_row(acc: _Acc, row: dict, pid: str | None = None) -> None:
         model=_model(row.get("Model")),
         size=size_bytes(_str(row.get("Size")) or ""),
         dg=dg if dg not in (None, "-") else None,
+        did=_as_int(row.get("DID")),
     )
 
 
@@ -278,7 +281,7 @@ def _read_response(acc: _Acc, data: dict, warnings: list[str], where: str, neste
                 pid = _pd_id(row.get("EID:Slot"))
                 if pid is None:  # a drive group slot whose drive is gone
                     pid = f"dg{dg}/arr{_str(row.get('Arr'))}/row{_str(row.get('Row'))}"
-                _merge_pd(acc, pid, state=_str(row.get("State")), dg=dg)
+                _merge_pd(acc, pid, state=_str(row.get("State")), dg=dg, did=_as_int(row.get("DID")))
                 acc.dg_members.setdefault(dg, [])
                 if pid not in acc.dg_members[dg]:
                     acc.dg_members[dg].append(pid)
@@ -415,6 +418,7 @@ def _report(accs: dict[str, _Acc], warnings: list[str], errors: list[str]) -> Hw
                     predictive_failures=p.get("predictive"),
                     temperature_celsius=p.get("temp"),
                     logical_drive=vds[0] if len(vds) == 1 else None,
+                    device_id=p.get("did"),
                 )
             )
         if acc.seen_ctrl or acc.battery or acc.cache_notes or acc.vds or acc.pds:
