@@ -21,6 +21,7 @@ from raidwatch.model import (
     Severity,
     StackNode,
     Volume,
+    identity_key,
 )
 from raidwatch.probe import Probe
 from raidwatch.redundancy import annotate
@@ -29,14 +30,8 @@ log = logging.getLogger(__name__)
 
 
 def disk_identity(dev: BlockDevice) -> str:
-    """A key that survives reboots and controller moves: WWN, then model+serial, else the name."""
-    if dev.wwn:
-        return f"wwn:{dev.wwn}"
-    if dev.serial and dev.model:
-        return f"serial:{dev.model.strip()}:{dev.serial.strip()}"
-    if dev.serial:
-        return f"serial:{dev.serial.strip()}"
-    return f"name:{dev.name}"
+    """A key that survives reboots and controller moves (model.identity_key of the block device)."""
+    return identity_key(dev.wwn, dev.model, dev.serial, dev.name)
 
 
 def run_collectors(

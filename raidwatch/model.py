@@ -252,6 +252,17 @@ class SmartHealth:
         return max(self.power_on_hours - self.last_self_test_hours, 0)
 
 
+def identity_key(wwn: str | None, model: str | None, serial: str | None, name: str) -> str:
+    """A disk's identity across reboots and controller moves: WWN, then model+serial, else the name."""
+    if wwn:
+        return f"wwn:{wwn}"
+    if serial and model:
+        return f"serial:{model.strip()}:{serial.strip()}"
+    if serial:
+        return f"serial:{serial.strip()}"
+    return f"name:{name}"
+
+
 @dataclass(frozen=True)
 class Disk:
     """A physical disk: what data ultimately lives on. Keyed by a stable identity, not /dev/sdX."""

@@ -34,6 +34,7 @@ from raidwatch.model import (
     SmartHealth,
     SyncAction,
     SyncStatus,
+    identity_key,
 )
 from raidwatch.parsers.hwraid import parse_hwraid
 from raidwatch.parsers.hwraid.model import HwController, HwLogicalDrive, HwPhysicalDrive, HwRaidReport
@@ -139,13 +140,9 @@ def _identity(value: str | None, shared: set[str]) -> str | None:
 
 
 def _naa(wwid: str | None) -> str | None:
-    """ "naa.600605B0..." (kernel) and "600605b0..." (storcli) -> one comparable form."""
-    if not wwid:
-        return None
-    w = wwid.strip().lower()
-    for prefix in ("naa.", "0x"):
-        w = w.removeprefix(prefix)
-    return w if re.fullmatch(r"[0-9a-f]{16,32}", w) else None
+    """ "naa.600605B0..." (kernel) and "600605b0..." (storcli) -> one comparable form (hex only)."""
+    w = _norm_wwn(wwid)
+    return w if w and re.fullmatch(r"[0-9a-f]{16,32}", w) else None
 
 
 def arrays_from(
@@ -475,7 +472,7 @@ class _Passthrough:
     @property
     def key(self) -> str:
         d = self.device
-        return _identity_key(d.wwn, d.model, d.serial, f"{self.tool}:c{self.controller}:{d.name}")
+        return identity_key(d.wwn, d.model, d.serial, f"{self.tool}:c{self.controller}:{d.name}")
 
     def not_this_drive(self, health: SmartHealth) -> str | None:
         """What smartctl names when it is not the drive the controller lists (serial or WWN differ)."""
@@ -496,7 +493,7 @@ class _Passthrough:
         rpm = health.rotation_rpm
         return Disk(
             name=name,
-            identity=_identity_key(wwn, model, serial, name),
+            identity=identity_key(wwn, model, serial, name),
             model=model,
             serial=serial,
             wwn=wwn,
@@ -519,17 +516,6 @@ def _norm_wwn(w: str | None) -> str | None:
     for prefix in ("naa.", "0x", "wwn-0x"):
         t = t.removeprefix(prefix)
     return t or None
-
-
-def _identity_key(wwn: str | None, model: str | None, serial: str | None, name: str) -> str:
-    """The key inventory gives a disk: WWN, then model+serial, then the name."""
-    if wwn:
-        return f"wwn:{wwn}"
-    if serial and model:
-        return f"serial:{model.strip()}:{serial.strip()}"
-    if serial:
-        return f"serial:{serial.strip()}"
-    return f"name:{name}"
 
 
 def passthrough_targets(

@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 
 from raidwatch.collectors.base import Collector, Contribution, reading_time
 from raidwatch.errors import ParseError, ProbeError
-from raidwatch.model import Disk, Problem, SmartHealth
+from raidwatch.model import Disk, Problem, SmartHealth, identity_key
 from raidwatch.parsers.diskutil import parse_diskutil_info_plist
 from raidwatch.parsers.diskutil_list import (
     LIST_ARGV,
@@ -96,17 +96,6 @@ def smartctl_argv(target: DiskTarget) -> list[str]:
         argv += ["-n", "standby"]  # exit 2 and read nothing if the disk sleeps (or is in SLEEP mode)
     argv.append(f"/dev/{target.name}")
     return argv
-
-
-def identity_of(wwn: str | None, model: str | None, serial: str | None, name: str) -> str:
-    """The same key inventory.disk_identity gives: WWN, then model+serial, then the kernel name."""
-    if wwn:
-        return f"wwn:{wwn}"
-    if serial and model:
-        return f"serial:{model.strip()}:{serial.strip()}"
-    if serial:
-        return f"serial:{serial.strip()}"
-    return f"name:{name}"
 
 
 @dataclass(frozen=True)
@@ -334,7 +323,7 @@ class SmartCollector(Collector):
     @staticmethod
     def _key(target: DiskTarget) -> str:
         """A key for the previous reading that is known before reading (sysfs identity, else the name)."""
-        return identity_of(target.wwn, target.model, target.serial, target.name)
+        return identity_key(target.wwn, target.model, target.serial, target.name)
 
     @staticmethod
     def _disk(target: DiskTarget, health: SmartHealth | None) -> Disk:
@@ -346,7 +335,7 @@ class SmartCollector(Collector):
             model = health.model or target.model  # the identity pair must come from one source
         return Disk(
             name=target.name,
-            identity=identity_of(wwn, model, serial, target.name),
+            identity=identity_key(wwn, model, serial, target.name),
             model=model,
             serial=serial,
             wwn=wwn,
