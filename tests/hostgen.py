@@ -225,23 +225,31 @@ def adapt_identity(text: str, disk: Disk) -> str:
     return text
 
 
-def _edit_failing(text: str) -> str:
-    """A worn-out SSD: overall health FAILED, spare blocks below threshold now, many reallocations."""
+def failing_smart(text: str, rows: dict[str, str]) -> str:
+    """A real `smartctl -a` report turned failing: overall health FAILED, and the attribute rows
+    (ID + name -> the rest of the row, as smartctl prints it) replaced."""
     text = text.replace(
         "SMART overall-health self-assessment test result: PASSED\n",
         "SMART overall-health self-assessment test result: FAILED!\n"
         "Drive failure expected in less than 24 hours. SAVE ALL DATA.\n"
         "See vendor-specific Attribute list for failed Attributes.\n",
     )
-    rows = {
-        "  5 Reallocated_Sector_Ct": "0x0003   100   100   000    Pre-fail  Always       -       1460",
-        "179 Used_Rsvd_Blk_Cnt_Tot": "0x0003   100   100   000    Pre-fail  Always       -       1460",
-        "180 Unused_Rsvd_Blk_Cnt_Tot": "0x0033   003   003   005    Pre-fail  Always   FAILING_NOW 12",
-    }
     for head, rest in rows.items():
         text = re.sub(rf"^{re.escape(head)}\s+.*$", f"{head:<27} {rest}", text, flags=re.M)
-    assert "FAILING_NOW 12" in text and "FAILED!" in text
+    assert "FAILED!" in text and all(rest in text for rest in rows.values())
     return text
+
+
+def _edit_failing(text: str) -> str:
+    """A worn-out SSD: overall health FAILED, spare blocks below threshold now, many reallocations."""
+    return failing_smart(
+        text,
+        {
+            "  5 Reallocated_Sector_Ct": "0x0003   100   100   000    Pre-fail  Always       -       1460",
+            "179 Used_Rsvd_Blk_Cnt_Tot": "0x0003   100   100   000    Pre-fail  Always       -       1460",
+            "180 Unused_Rsvd_Blk_Cnt_Tot": "0x0033   003   003   005    Pre-fail  Always   FAILING_NOW 12",
+        },
+    )
 
 
 EDITS = {"failing": _edit_failing}

@@ -26,7 +26,7 @@ if __package__ in (None, ""):  # run as a script: make the checkout importable
 
 # tests/ is on sys.path (pytest, or `python tests/hostgen_mac.py`)
 from hostgen import Disk as LinuxDisk
-from hostgen import adapt_identity
+from hostgen import adapt_identity, failing_smart
 
 from raidwatch.collectors.smart import DiskTarget, smartctl_argv
 from raidwatch.parsers.diskutil_list import smart_transport
@@ -383,21 +383,14 @@ def _no_power_mode(text: str) -> str:
 
 def _edit_failing_hdd(text: str) -> str:
     """A dying spinning disk: health FAILED, reallocated sectors past the threshold now, pending sectors."""
-    text = text.replace(
-        "SMART overall-health self-assessment test result: PASSED\n",
-        "SMART overall-health self-assessment test result: FAILED!\n"
-        "Drive failure expected in less than 24 hours. SAVE ALL DATA.\n"
-        "See vendor-specific Attribute list for failed Attributes.\n",
+    return failing_smart(
+        text,
+        {
+            "  5 Reallocated_Sector_Ct": "0x0033   001   001   001    Pre-fail  Always   FAILING_NOW 2047",
+            "197 Current_Pending_Sector": "0x0022   100   100   000    Old_age   Always       -       312",
+            "198 Offline_Uncorrectable": "0x0008   100   100   000    Old_age   Offline      -       96",
+        },
     )
-    rows = {
-        "  5 Reallocated_Sector_Ct": "0x0033   001   001   001    Pre-fail  Always   FAILING_NOW 2047",
-        "197 Current_Pending_Sector": "0x0022   100   100   000    Old_age   Always       -       312",
-        "198 Offline_Uncorrectable": "0x0008   100   100   000    Old_age   Offline      -       96",
-    }
-    for head, rest in rows.items():
-        text = re.sub(rf"^{re.escape(head)}\s+.*$", f"{head:<27} {rest}", text, flags=re.M)
-    assert "FAILING_NOW 2047" in text and "FAILED!" in text and " 312" in text
-    return text
 
 
 EDITS = {"failing-hdd": _edit_failing_hdd}
