@@ -608,20 +608,7 @@ def add_serve_parser(sub: Any) -> None:
 
 
 def _cmd_serve(args: Any) -> int:
-    overrides = {
-        k: getattr(args, k)
-        for k in (
-            "listen_address",
-            "web_config_file",
-            "fleet",
-            "replay",
-            "interval",
-            "smart_interval",
-            "collectors",
-            "log_level",
-            "state_file",
-        )
-    }
+    overrides = {k: getattr(args, k) for k in sorted(CONFIG_KEYS)}  # each setting has its flag
     try:
         settings = load_settings(args.config_file, overrides)
     except ConfigError as exc:

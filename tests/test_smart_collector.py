@@ -14,11 +14,10 @@ from conftest import FIXTURES, HOSTS, needs_corpus
 from hostgen import GIB, Disk, adapt_identity, smart_target, write_command, write_host
 
 from raidwatch.collectors import available
-from raidwatch.collectors.base import Contribution
+from raidwatch.collectors.base import STANDBY_MESSAGE, Contribution
 from raidwatch.collectors.smart import (
     MISSING_HINT,
     PERMISSION_HINT,
-    STANDBY_MESSAGE,
     DiskTarget,
     SmartCollector,
     smartctl_argv,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import ClassVar
 
-from raidwatch.model import Array, BlockDevice, Disk, HostHeader, Mount, Problem
+from raidwatch.model import Array, BlockDevice, Disk, HostHeader, Mount, Problem, SmartHealth
 from raidwatch.probe import Probe
 
 
@@ -58,3 +58,23 @@ def reading_time(probe: Probe) -> float:
             except ValueError:
                 pass
     return time.time()
+
+
+STANDBY_MESSAGE = "in standby, skipped"
+
+
+def standby_reading(health: SmartHealth, previous: SmartHealth | None, who: str) -> tuple[SmartHealth, str]:
+    """A disk that smartctl found asleep: its last reading (with its own read_at, so its age shows),
+    or UNKNOWN "in standby" the first time. Returns the reading to show and a note saying which."""
+    if previous is None:
+        kept = SmartHealth(
+            assessment="UNKNOWN",
+            standby=True,
+            message=STANDBY_MESSAGE,
+            exit_status=health.exit_status,
+            exit_bits=health.exit_bits,
+            reasons=(STANDBY_MESSAGE + ": no earlier reading",),
+        )
+        return kept, f"{who}: {STANDBY_MESSAGE} (no earlier reading)"
+    kept = replace(previous, standby=True, message=STANDBY_MESSAGE + "; showing the last reading")
+    return kept, f"{who}: {STANDBY_MESSAGE}; last reading kept (read at {previous.read_at})"

@@ -21,7 +21,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields, replace
 
-from raidwatch.collectors.base import Collector, Contribution, reading_time
+from raidwatch.collectors.base import Collector, Contribution, reading_time, standby_reading
 from raidwatch.errors import ParseError
 from raidwatch.model import (
     Array,
@@ -83,7 +83,6 @@ SMART_PERMISSION_HINT = (
     "permission denied: smartctl -d megaraid,N needs root (CAP_SYS_RAWIO to open the volume's disk, and "
     "the megaraid_sas ioctl node /dev/megaraid_sas_ioctl_node); the drives' SMART is not read"
 )
-SMART_STANDBY = "in standby, skipped"
 _IOCTL_NODE = "megaraid_sas_ioctl_node"
 _SmartOut = tuple[list[Disk], list[Problem], list[str]]  # disks with SMART, problems, notes
 _NO_CONTROLLER_RE = re.compile(r"\bno (?:controllers?|adapters?)\b.*\b(?:detected|found|present)\b", re.I)
@@ -418,22 +417,8 @@ class HwRaidCollector(Collector):
         if health.standby:
             with self._lock:
                 prev = self._previous.get(target.key)
-            if prev is None:
-                kept = SmartHealth(
-                    assessment="UNKNOWN",
-                    standby=True,
-                    message=SMART_STANDBY,
-                    exit_status=health.exit_status,
-                    exit_bits=health.exit_bits,
-                    reasons=(SMART_STANDBY + ": no earlier reading",),
-                )
-                return kept, None, f"{target.subject}: {SMART_STANDBY} (no earlier reading)"
-            kept = replace(prev, standby=True, message=SMART_STANDBY + "; showing the last reading")
-            return (
-                kept,
-                None,
-                f"{target.subject}: {SMART_STANDBY}; last reading kept (read at {prev.read_at})",
-            )
+            kept, note = standby_reading(health, prev, target.subject)
+            return kept, None, note
         health = replace(health, read_at=now)
         if health.open_failed:
             return health, f"smartctl could not open the drive: {health.open_failed}", None

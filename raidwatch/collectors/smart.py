@@ -32,7 +32,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
-from raidwatch.collectors.base import Collector, Contribution, reading_time
+from raidwatch.collectors.base import Collector, Contribution, reading_time, standby_reading
 from raidwatch.errors import ParseError, ProbeError
 from raidwatch.model import Disk, Problem, SmartHealth, identity_key
 from raidwatch.parsers.diskutil import parse_diskutil_info_plist
@@ -58,7 +58,6 @@ NOT_DISKS = ("md", "dm-", "loop", "ram", "zram", "sr", "fd", "nbd")
 NO_SMART = ("vd", "xvd", "mmcblk")
 PERMISSION_HINT = "permission denied (run as root or grant CAP_SYS_RAWIO / CAP_SYS_ADMIN for NVMe)"
 MISSING_HINT = "smartctl not found: install smartmontools"
-STANDBY_MESSAGE = "in standby, skipped"
 DISKUTIL_TIMEOUT = 30.0
 NO_POWER_MODE = "CHECK POWER MODE not implemented"
 
@@ -300,19 +299,7 @@ class SmartCollector(Collector):
     def _standby(self, target: DiskTarget, health: SmartHealth) -> _Outcome:
         with self._lock:
             prev = self._previous.get(self._key(target))
-        if prev is None:
-            kept = SmartHealth(
-                assessment="UNKNOWN",
-                standby=True,
-                message=STANDBY_MESSAGE,
-                exit_status=health.exit_status,
-                exit_bits=health.exit_bits,
-                reasons=(STANDBY_MESSAGE + ": no earlier reading",),
-            )
-            note = f"{target.name}: {STANDBY_MESSAGE} (no earlier reading)"
-        else:
-            kept = replace(prev, standby=True, message=STANDBY_MESSAGE + "; showing the last reading")
-            note = f"{target.name}: {STANDBY_MESSAGE}; last reading kept (read at {prev.read_at})"
+        kept, note = standby_reading(health, prev, target.name)
         return _Outcome(self._disk(target, kept), notes=(note,))
 
     @staticmethod
