@@ -227,6 +227,23 @@ _BANNER_RE = re.compile(r"^smartctl\s+(?:pre-)?\d+\.\d+\S*\s")
 _STANDBY_RE = re.compile(r"Device is in (?P<mode>[A-Z_]+(?: \(OS\))?) mode, exit\((?P<rc>\d+)\)")
 _OPEN_RE = re.compile(r"^Smartctl open device: (?P<dev>\S+)(?: \[[^\]]*\])? failed: (?P<why>.+)$")
 _PERM_RE = re.compile(r"Permission denied|Operation not permitted", re.I)
+
+
+def device_message(f: Any, line: str) -> bool:
+    """smartctl's word on the device itself (asleep; could not open it, and whether for lack of
+    permission): recorded on `f` (standby, open_failed, permission_denied). True when it was one."""
+    m = _STANDBY_RE.search(line)
+    if m:
+        f.standby = m.group("mode")
+        return True
+    m = _OPEN_RE.match(line)
+    if m:
+        f.open_failed = m.group("why")
+        f.permission_denied = bool(_PERM_RE.search(m.group("why")))
+        return True
+    return False
+
+
 _FATAL_RES = (
     re.compile(r"^A mandatory SMART command failed.*"),
     re.compile(r"^Read Device Identity failed: .*"),
@@ -291,14 +308,7 @@ def _scan(lines: list[str]) -> _Facts:
             in_attr = False
             nvme_health = False
             continue
-        m = _STANDBY_RE.search(s)
-        if m:
-            f.standby = m.group("mode")
-            continue
-        m = _OPEN_RE.match(s)
-        if m:
-            f.open_failed = m.group("why")
-            f.permission_denied = bool(_PERM_RE.search(m.group("why")))
+        if device_message(f, s):
             continue
         if f.fatal is None:
             for rx in _FATAL_RES:

@@ -9,13 +9,12 @@ from typing import Any
 from raidwatch.errors import ParseError
 from raidwatch.model import SmartHealth
 from raidwatch.parsers.smartctl import (
-    _OPEN_RE,
     _PERM_RE,
-    _STANDBY_RE,
     ATA_PREDICTORS,
     _build,
     _Facts,
     _self_test_passed,
+    device_message,
 )
 
 
@@ -71,14 +70,7 @@ def _messages(doc: dict[str, Any], f: _Facts) -> None:
         text = _str(_get(msg, "string")) if isinstance(msg, dict) else None
         if not text:
             continue
-        m = _STANDBY_RE.search(text)
-        if m:
-            f.standby = m.group("mode")
-            continue
-        m = _OPEN_RE.match(text)
-        if m:
-            f.open_failed = m.group("why")
-            f.permission_denied = bool(_PERM_RE.search(text))
+        if device_message(f, text):
             continue
         if _get(msg, "severity") == "error" and f.fatal is None:
             f.fatal = text
