@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, FIXTURES, corpus_files, expected_for, needs_corpus
+from conftest import CORPUS, corpus_files, corpus_path, expected_for, needs_corpus
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,9 +16,11 @@ from raidwatch.errors import ParseError
 from raidwatch.parsers.hwraid import arcconf, cciss, parse_hwraid, ssacli
 from raidwatch.parsers.hwraid.model import LD_STATUS, PD_STATUS, HwRaidReport
 
-HW = FIXTURES / "hwraid"
-GLENSC = CORPUS / "hwraid" / "glensc-check-raid"
-NETDATA = CORPUS / "hwraid" / "netdata"
+# The real outputs are read in place from the corpus (../shared/corpus, see its SOURCES.md), by their
+# path there: glensc = glensc/nagios-plugin-check_raid `t/data/`, netdata = netdata's collector testdata.
+GLENSC = "hwraid/glensc-check-raid"
+NETDATA = "hwraid/netdata"
+GLENSC_DIR = CORPUS / GLENSC
 MINE = (arcconf, ssacli, cciss)
 
 
@@ -26,8 +28,9 @@ def read(path: Path) -> str:
     return path.read_text(encoding="utf-8", errors="replace")
 
 
-def fx(tool: str, *names: str) -> str:
-    return "\n".join(read(HW / tool / n) for n in names)
+def read_corpus(*rels: str) -> str:
+    """Corpus files' text, one after the other (as a probe joins a tool's outputs); skips without them."""
+    return "\n".join(read(corpus_path(rel)) for rel in rels)
 
 
 def ld(report: HwRaidReport, ld_id: str, ctrl: str | None = None):
@@ -53,7 +56,9 @@ def well_formed(report: HwRaidReport) -> None:
 
 
 def test_arcconf_degraded_raid10_with_rebuild_task():
-    r = arcconf.parse(fx("arcconf", "issue47-getconfig2", "issue47-getstatus2"), "issue47")
+    r = arcconf.parse(
+        read_corpus(f"{GLENSC}/arcconf/issue47/getconfig2", f"{GLENSC}/arcconf/issue47/getstatus2"), "issue47"
+    )
     c = r.controllers[0]
     assert (c.id, c.model, c.state, c.status) == ("1", "Adaptec 6405", "Optimal", "ok")
     assert (c.battery, c.battery_status) == ("ZMM not installed", None)
@@ -67,7 +72,7 @@ def test_arcconf_degraded_raid10_with_rebuild_task():
 
 
 def test_arcconf_old_scsi_card_failed_drive_and_missing_segment():
-    r = arcconf.parse(fx("arcconf", "86-getconfig"), "86")
+    r = arcconf.parse(read_corpus(f"{GLENSC}/arcconf/86/arcconf-getconfig.out"), "86")
     v = ld(r, "0")
     assert (v.name, v.state, v.status, v.members) == ("raid1", "Degraded", "degraded", ("0,0",))
     assert (pd(r, "0,1").state, pd(r, "0,1").status) == ("Failed", "failed")
@@ -77,7 +82,7 @@ def test_arcconf_old_scsi_card_failed_drive_and_missing_segment():
 
 
 def test_arcconf_offline_volume_defunct_drive():
-    r = arcconf.parse(fx("arcconf", "issue90-getconfig"), "issue90")
+    r = arcconf.parse(read_corpus(f"{GLENSC}/arcconf/issue90/c"), "issue90")
     assert r.controllers[0].state == "Okay" and r.controllers[0].status == "ok"
     v = ld(r, "0")
     assert (v.name, v.level, v.state, v.status) == ("ARRAY01", "spanned", "Offline", "offline")
@@ -87,18 +92,21 @@ def test_arcconf_offline_volume_defunct_drive():
 
 def test_arcconf_usage_text_is_refused():
     with pytest.raises(ParseError, match="usage text"):
-        arcconf.parse(fx("arcconf", "issue90-usage"), "issue90/a")
+        arcconf.parse(read_corpus(f"{GLENSC}/arcconf/issue90/a"), "issue90/a")
 
 
 def test_arcconf_failed_battery_is_critical():
-    r = arcconf.parse(fx("arcconf", "issue105-getconfig"), "issue105")
+    r = arcconf.parse(read_corpus(f"{GLENSC}/arcconf/issue105/getconfig"), "issue105")
     assert (r.controllers[0].battery, r.controllers[0].battery_status) == ("Failed", "failed")
     assert ld(r, "0").status == "ok"
     assert r.worst == "critical"
 
 
 def test_arcconf_impacted_volume_is_initializing_with_progress():
-    r = arcconf.parse(fx("arcconf", "issue190-getconfig", "issue190-getstatus"), "issue190")
+    r = arcconf.parse(
+        read_corpus(f"{GLENSC}/arcconf/issue190/getconfig", f"{GLENSC}/arcconf/issue190/getstatus"),
+        "issue190",
+    )
     v = ld(r, "0")
     assert v.state == "Impacted ( Build/Verify with fix : 90 % )" and v.status == "initializing"
     assert v.progress == pytest.approx(0.9)
@@ -108,7 +116,7 @@ def test_arcconf_impacted_volume_is_initializing_with_progress():
 
 
 def test_arcconf_old_logical_drive_layout():
-    r = arcconf.parse(fx("arcconf", "4-getconfig-al"), "4")
+    r = arcconf.parse(read_corpus(f"{GLENSC}/arcconf/4/arcconf_getconfig_1_al.out"), "4")
     v = ld(r, "1")
     assert (v.name, v.level, v.state, v.status, v.members) == (
         "MailMerak",
@@ -122,7 +130,7 @@ def test_arcconf_old_logical_drive_layout():
 
 
 def test_arcconf_3x_layout_disk_names_and_backup_power():
-    r = arcconf.parse(fx("arcconf", "arcconf31000-getconfig"), "arcconf31000")
+    r = arcconf.parse(read_corpus(f"{GLENSC}/arcconf/arcconf31000/getconfig"), "arcconf31000")
     c = r.controllers[0]
     assert (c.model, c.firmware, c.battery, c.battery_status, c.cache) == (
         "Adaptec SmartRAID 3154-16i",
@@ -140,7 +148,7 @@ def test_arcconf_3x_layout_disk_names_and_backup_power():
 
 
 def test_arcconf_spares_and_ready_drives():
-    r = arcconf.parse(fx("arcconf", "issue87-getconfig"), "issue87")
+    r = arcconf.parse(read_corpus(f"{GLENSC}/arcconf/issue87/getconfig"), "issue87")
     states = [(d.state, d.status) for d in r.physical_drives]
     assert states.count(("Global Hot-Spare", "spare")) == 4
     assert states.count(("Ready", "unconfigured")) == 7
@@ -149,7 +157,7 @@ def test_arcconf_spares_and_ready_drives():
 
 
 def test_arcconf_ld_section_alone():
-    r = arcconf.parse(fx("arcconf", "netdata-getconfig-ld-current.txt"), "ld")
+    r = arcconf.parse(read_corpus(f"{NETDATA}/adaptecraid/getconfig-ld-current.txt"), "ld")
     assert [(d.id, d.name, d.level, d.status) for d in r.logical_drives] == [
         ("0", "LogicalDrv 0", "raid10", "ok")
     ]
@@ -197,7 +205,7 @@ def test_arcconf_pd_words(word, status):
 
 
 def test_ssacli_interim_recovery_mode_is_degraded():
-    r = ssacli.parse(fx("ssacli", "interim-recovery-mode-ld-show"), "irm")
+    r = ssacli.parse(read_corpus(f"{GLENSC}/hpacucli/hpacucli.interim_recovery_mode.show"), "irm")
     v = ld(r, "1")
     assert (v.controller, v.level, v.state, v.status, v.size_bytes) == (
         "slot 0",
@@ -212,7 +220,12 @@ def test_ssacli_interim_recovery_mode_is_degraded():
 
 
 def test_ssacli_failed_array_with_ok_logical_drive():
-    r = ssacli.parse(fx("ssacli", "issue98-ctrl-status", "issue98-ld-show"), "issue98")
+    r = ssacli.parse(
+        read_corpus(
+            f"{GLENSC}/hpacucli/issue98/controller.status", f"{GLENSC}/hpacucli/issue98/logical.status"
+        ),
+        "issue98",
+    )
     assert len(r.controllers) == 1  # the status and the ld listing name the same controller
     c = r.controllers[0]
     assert (c.id, c.model, c.status, c.battery_status, c.cache) == (
@@ -233,7 +246,7 @@ def test_ssacli_failed_array_with_ok_logical_drive():
 
 
 def test_ssacli_recharging_battery_is_a_warning():
-    r = ssacli.parse(fx("ssacli", "pr193-ctrl-status"), "pr193")
+    r = ssacli.parse(read_corpus(f"{GLENSC}/hpacucli/PR193/ctrl-status"), "pr193")
     c = r.controllers[0]
     assert (c.state, c.status, c.cache, c.battery, c.battery_status) == (
         "OK",
@@ -246,12 +259,12 @@ def test_ssacli_recharging_battery_is_a_warning():
 
 
 def test_ssacli_no_controllers_is_an_error():
-    r = ssacli.parse(fx("ssacli", "pr207-no-controllers"), "pr207")
+    r = ssacli.parse(read_corpus(f"{GLENSC}/hpacucli/pr207/controller"), "pr207")
     assert r.error == "No controllers detected." and r.controllers == ()
 
 
 def test_ssacli_config_detail_failed_battery_and_unassigned_drives():
-    r = ssacli.parse(fx("ssacli", "ssacli-P400i-unassigned.txt"), "p400i")
+    r = ssacli.parse(read_corpus(f"{NETDATA}/hpssa/ssacli-P400i-unassigned.txt"), "p400i")
     c = r.controllers[0]
     assert (c.id, c.model, c.firmware, c.battery, c.battery_status) == (
         "slot 0",
@@ -275,7 +288,7 @@ def test_ssacli_config_detail_failed_battery_and_unassigned_drives():
 
 
 def test_ssacli_config_detail_two_controllers():
-    r = ssacli.parse(fx("ssacli", "ssacli-P212_P410i.txt"), "p212")
+    r = ssacli.parse(read_corpus(f"{NETDATA}/hpssa/ssacli-P212_P410i.txt"), "p212")
     assert [(c.id, c.model, c.status) for c in r.controllers] == [
         ("slot 5", "Smart Array P212", "ok"),
         ("slot 0", "Smart Array P410i", "ok"),
@@ -327,7 +340,7 @@ def test_ssacli_short_lines_spare_rebuild_progress():
 
 
 def test_cciss_write_cache_disabled_by_low_batteries():
-    r = cciss.parse(fx("cciss", "argos2"), "argos2")
+    r = cciss.parse(read_corpus(f"{GLENSC}/cciss/cciss_vol_status.argos2"), "argos2")
     c = r.controllers[0]
     assert (c.id, c.model, c.firmware, c.status, c.battery_status) == (
         "c0",
@@ -347,7 +360,7 @@ def test_cciss_write_cache_disabled_by_low_batteries():
 
 
 def test_cciss_enclosure_temperature_problem():
-    r = cciss.parse(fx("cciss", "c1"), "c1")
+    r = cciss.parse(read_corpus(f"{GLENSC}/cciss/cciss_vol_status.c1"), "c1")
     assert [(c.id, c.model, c.status) for c in r.controllers] == [
         ("c0", "Smart Array P400", "ok"),
         ("c1", "Smart Array P800", "warning"),
@@ -362,7 +375,7 @@ def test_cciss_enclosure_temperature_problem():
 
 
 def test_cciss_ready_for_recovery_with_replacement_drive():
-    r = cciss.parse(fx("cciss", "replacement-drives"), "replacement")
+    r = cciss.parse(read_corpus(f"{GLENSC}/cciss/cciss_vol_status.replacement.drives"), "replacement")
     assert [(d.id, d.level, d.state, d.status) for d in r.logical_drives] == [
         ("0", "raid5", "Ready for recovery operation", "degraded"),
         ("1", "raid5", "OK", "ok"),
@@ -373,7 +386,7 @@ def test_cciss_ready_for_recovery_with_replacement_drive():
 
 
 def test_cciss_failed_spare_is_a_failed_drive():
-    r = cciss.parse(fx("cciss", "issue100-vol-status-1.10"), "issue100")
+    r = cciss.parse(read_corpus(f"{GLENSC}/cciss/issue100/vol_status_1.10"), "issue100")
     assert [(d.id, d.state, d.os_device) for d in r.logical_drives] == [("0", "OK", "/dev/sda")]
     assert (pd(r, "1I:1:4").status, pd(r, "1I:1:4").logical_drive) == ("failed", "0")
     assert sum(d.status == "ok" for d in r.physical_drives) == 3
@@ -382,7 +395,7 @@ def test_cciss_failed_spare_is_a_failed_drive():
 
 
 def test_cciss_hpsa_flash_backed_cache_raid10():
-    r = cciss.parse(fx("cciss", "issue205-V-sg0"), "issue205")
+    r = cciss.parse(read_corpus(f"{GLENSC}/cciss/issue205/cciss_vol_status-V_dev_sg0"), "issue205")
     c = r.controllers[0]
     assert (c.model, c.firmware, c.battery, c.battery_status, c.status) == (
         "Smart Array P420i",
@@ -397,27 +410,27 @@ def test_cciss_hpsa_flash_backed_cache_raid10():
 
 
 def test_cciss_controller_printed_twice_is_kept_once():
-    r = cciss.parse(fx("cciss", "issue149-V"), "issue149")
+    r = cciss.parse(read_corpus(f"{GLENSC}/cciss/issue149/cciss_vol_status-V"), "issue149")
     assert len(r.controllers) == 1 and len(r.logical_drives) == 1 and len(r.physical_drives) == 4
 
 
 @pytest.mark.parametrize(
-    ("name", "why"),
+    ("rel", "why"),
     [
-        ("hpsa.refcnt", "hpsa driver's use count"),
-        ("version-1.09", "--version output"),
-        ("proc-cciss0", "/proc/driver/cciss"),
-        ("issue100-lsscsi", "lsscsi output"),
+        (f"{GLENSC}/hpsa.refcnt", "hpsa driver's use count"),
+        (f"{GLENSC}/cciss/cciss-1.09", "--version output"),
+        (f"{GLENSC}/cciss/cciss/cciss0", "/proc/driver/cciss"),
+        (f"{GLENSC}/cciss/issue100/lsscsi", "lsscsi output"),
     ],
 )
-def test_cciss_refuses_the_files_beside_its_output(name, why):
+def test_cciss_refuses_the_files_beside_its_output(rel, why):
     with pytest.raises(ParseError, match=re.escape(why)):
-        cciss.parse(fx("cciss", name), name)
+        cciss.parse(read_corpus(rel), rel)
 
 
 def test_hpsa_refcnt_is_no_raid_tool_output():
     with pytest.raises(ParseError, match="not the output of a known RAID tool"):
-        parse_hwraid(fx("cciss", "hpsa.refcnt"), "hpsa.refcnt")
+        parse_hwraid(read_corpus(f"{GLENSC}/hpsa.refcnt"), "hpsa.refcnt")
 
 
 @pytest.mark.parametrize(
@@ -468,13 +481,13 @@ def _corpus() -> list[tuple[object, Path]]:
     ):
         for kind in kinds:
             out.extend((mod, p) for p in corpus_files(kind) if not p.name.startswith("CASES-"))
-    if (GLENSC / "hpsa.refcnt").is_file():
-        out.append((cciss, GLENSC / "hpsa.refcnt"))
+    if (GLENSC_DIR / "hpsa.refcnt").is_file():
+        out.append((cciss, GLENSC_DIR / "hpsa.refcnt"))
     return out
 
 
 def _rel(path: Path) -> str:
-    return path.relative_to(GLENSC).as_posix() if path.is_relative_to(GLENSC) else path.name
+    return path.relative_to(GLENSC_DIR).as_posix() if path.is_relative_to(GLENSC_DIR) else path.name
 
 
 @needs_corpus
@@ -551,11 +564,15 @@ def _serial_groups(message: str) -> list[tuple[list[str], str]]:
 
 @needs_corpus
 @pytest.mark.parametrize(
-    "n", sorted(cases(GLENSC / "arcconf" / "CASES-arcconf.expected.txt")) if CORPUS.is_dir() else []
+    "n", sorted(cases(GLENSC_DIR / "arcconf" / "CASES-arcconf.expected.txt")) if CORPUS.is_dir() else []
 )
 def test_check_raid_arcconf_cases(n):
-    case = cases(GLENSC / "arcconf" / "CASES-arcconf.expected.txt")[n]
-    text = read(GLENSC / "arcconf" / case["getconfig"]) + "\n" + read(GLENSC / "arcconf" / case["getstatus"])
+    case = cases(GLENSC_DIR / "arcconf" / "CASES-arcconf.expected.txt")[n]
+    text = (
+        read(GLENSC_DIR / "arcconf" / case["getconfig"])
+        + "\n"
+        + read(GLENSC_DIR / "arcconf" / case["getstatus"])
+    )
     r = arcconf.parse(text, f"case {n}")
     _check_worst(case, r, ARCCONF_OVERRIDES.get(n))
     msg = case["message"]
@@ -611,11 +628,15 @@ HPACUCLI_OVERRIDES = {
 
 @needs_corpus
 @pytest.mark.parametrize(
-    "n", sorted(cases(GLENSC / "hpacucli" / "CASES-hpacucli.expected.txt")) if CORPUS.is_dir() else []
+    "n", sorted(cases(GLENSC_DIR / "hpacucli" / "CASES-hpacucli.expected.txt")) if CORPUS.is_dir() else []
 )
 def test_check_raid_hpacucli_cases(n):
-    case = cases(GLENSC / "hpacucli" / "CASES-hpacucli.expected.txt")[n]
-    text = read(GLENSC / "hpacucli" / case["controller"]) + "\n" + read(GLENSC / "hpacucli" / case["logical"])
+    case = cases(GLENSC_DIR / "hpacucli" / "CASES-hpacucli.expected.txt")[n]
+    text = (
+        read(GLENSC_DIR / "hpacucli" / case["controller"])
+        + "\n"
+        + read(GLENSC_DIR / "hpacucli" / case["logical"])
+    )
     r = ssacli.parse(text, f"case {n}")
     _check_worst(case, r, HPACUCLI_OVERRIDES.get(n))
     msg = case["message"]
@@ -660,11 +681,11 @@ CCISS_OVERRIDES = {
 
 @needs_corpus
 @pytest.mark.parametrize(
-    "n", sorted(cases(GLENSC / "cciss" / "CASES-cciss.expected.txt")) if CORPUS.is_dir() else []
+    "n", sorted(cases(GLENSC_DIR / "cciss" / "CASES-cciss.expected.txt")) if CORPUS.is_dir() else []
 )
 def test_check_raid_cciss_cases(n):
-    case = cases(GLENSC / "cciss" / "CASES-cciss.expected.txt")[n]
-    r = cciss.parse(read(GLENSC / "cciss" / case["controller"]), f"case {n}")
+    case = cases(GLENSC_DIR / "cciss" / "CASES-cciss.expected.txt")[n]
+    r = cciss.parse(read(GLENSC_DIR / "cciss" / case["controller"]), f"case {n}")
     _check_worst(case, r, CCISS_OVERRIDES.get(n))
     msg = case["message"]
     # "/dev/sda(Smart Array P410i): Volume 0 (RAID 1): OK, Volume 1 (RAID 6): OK, Drives(2): 1I-1-1,1I-1-2=OK"
@@ -699,23 +720,69 @@ def test_check_raid_cciss_cases(n):
 def test_check_raid_hp_msa_case_has_no_tool_output():
     # check_hp_msa talks to an MSA enclosure over a serial line; its one case fails to open the tty
     # and names no recorded output, so there is nothing for a parser to read here.
-    for case in cases(GLENSC / "CASES-hp_msa.expected.txt").values():
+    for case in cases(GLENSC_DIR / "CASES-hp_msa.expected.txt").values():
         assert set(case) <= {"status", "tty_device", "message", "c"}
 
 
 def test_expected_for_is_not_needed_here():
     # the hwraid corpus states its readings in CASES files, not NAME.expected.txt beside each file
-    assert expected_for(HW / "cciss" / "argos2") is None
+    assert expected_for(corpus_path(f"{GLENSC}/cciss/cciss_vol_status.argos2")) is None
+
+
+def corpus_paths_named_here() -> set[str]:
+    """Every corpus path this module spells out as an f-string on GLENSC or NETDATA: the files it reads."""
+    prefix = {"GLENSC": GLENSC, "NETDATA": NETDATA}
+    found = re.findall(r'f"\{(GLENSC|NETDATA)\}/([^"{}]+)"', Path(__file__).read_text(encoding="utf-8"))
+    return {f"{prefix[k]}/{rest}" for k, rest in found}
+
+
+@needs_corpus
+def test_every_corpus_path_named_here_exists():
+    # a mistyped or moved path would only make its test skip; with the corpus present it must be there
+    named = corpus_paths_named_here()
+    assert set(FUZZ_SOURCES) <= named
+    assert sorted(rel for rel in named if not (CORPUS / rel).is_file()) == []
 
 
 # --- fuzzing: only ParseError escapes --------------------------------------------------------------
 
+# the arcconf, hpacucli/ssacli and cciss_vol_status outputs the tests above read by name
+FUZZ_SOURCES = (
+    f"{GLENSC}/arcconf/4/arcconf_getconfig_1_al.out",
+    f"{GLENSC}/arcconf/86/arcconf-getconfig.out",
+    f"{GLENSC}/arcconf/arcconf31000/getconfig",
+    f"{GLENSC}/arcconf/issue105/getconfig",
+    f"{GLENSC}/arcconf/issue190/getconfig",
+    f"{GLENSC}/arcconf/issue190/getstatus",
+    f"{GLENSC}/arcconf/issue47/getconfig2",
+    f"{GLENSC}/arcconf/issue47/getstatus2",
+    f"{GLENSC}/arcconf/issue87/getconfig",
+    f"{GLENSC}/arcconf/issue90/c",
+    f"{GLENSC}/arcconf/issue90/a",
+    f"{NETDATA}/adaptecraid/getconfig-ld-current.txt",
+    f"{GLENSC}/hpacucli/hpacucli.interim_recovery_mode.show",
+    f"{GLENSC}/hpacucli/issue98/controller.status",
+    f"{GLENSC}/hpacucli/issue98/logical.status",
+    f"{GLENSC}/hpacucli/PR193/ctrl-status",
+    f"{GLENSC}/hpacucli/pr207/controller",
+    f"{NETDATA}/hpssa/ssacli-P212_P410i.txt",
+    f"{NETDATA}/hpssa/ssacli-P400i-unassigned.txt",
+    f"{GLENSC}/cciss/cciss_vol_status.argos2",
+    f"{GLENSC}/cciss/cciss_vol_status.c1",
+    f"{GLENSC}/hpsa.refcnt",
+    f"{GLENSC}/cciss/issue100/lsscsi",
+    f"{GLENSC}/cciss/issue100/vol_status_1.10",
+    f"{GLENSC}/cciss/issue149/cciss_vol_status-V",
+    f"{GLENSC}/cciss/issue205/cciss_vol_status-V_dev_sg0",
+    f"{GLENSC}/cciss/cciss/cciss0",
+    f"{GLENSC}/cciss/cciss_vol_status.replacement.drives",
+    f"{GLENSC}/cciss/cciss-1.09",
+)
 _LINES = [
     line
-    for tool in ("arcconf", "ssacli", "cciss")
-    for f in sorted((HW / tool).iterdir())
-    if f.name != "SOURCES.md"
-    for line in read(f).splitlines()[:80]
+    for rel in FUZZ_SOURCES
+    if (CORPUS / rel).is_file()  # read at collection: no skip here; the test below skips without the corpus
+    for line in read(CORPUS / rel).splitlines()[:80]
 ]
 
 
@@ -727,6 +794,7 @@ def test_arbitrary_text_only_raises_parse_error(text):
             parse(text, "fuzz")
 
 
+@needs_corpus
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(_LINES), max_size=60), st.randoms(use_true_random=False))
 def test_shuffled_real_lines_only_raise_parse_error(lines, rnd):

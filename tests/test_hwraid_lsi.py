@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, FIXTURES, corpus_files, needs_corpus
+from conftest import CORPUS, corpus_files, corpus_path, needs_corpus
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,20 +16,24 @@ from raidwatch.errors import ParseError
 from raidwatch.parsers.hwraid import detect_tool, megacli, megarc, mpt, parse_hwraid, sas2ircu, storcli
 from raidwatch.parsers.hwraid.model import HwRaidReport
 
-FIX = FIXTURES / "hwraid"
-GLENSC = CORPUS / "hwraid" / "glensc-check-raid"
+# The real outputs are read in place from the corpus (../shared/corpus, see its SOURCES.md), by their
+# path there: glensc = glensc/nagios-plugin-check_raid `t/data/`, netdata = netdata's collector testdata.
+GLENSC = "hwraid/glensc-check-raid"
+NETDATA = "hwraid/netdata"
+GLENSC_DIR = CORPUS / GLENSC
 MODULES = (megacli, megarc, storcli, sas2ircu, mpt)
 GIB = 1024**3
 RANK = {"ok": 0, "warning": 1, "critical": 2}
 NAGIOS = {"OK": "ok", "WARNING": "warning", "CRITICAL": "critical"}
 
 
-def fixture(tool: str, name: str) -> str:
-    return (FIX / tool / name).read_text()
+def read_corpus(rel: str) -> str:
+    """A corpus file's text (UTF-8, universal newlines: some are CRLF); the test skips without the corpus."""
+    return corpus_path(rel).read_text(encoding="utf-8")
 
 
-def parse_fixture(tool: str, name: str) -> HwRaidReport:
-    return parse_hwraid(fixture(tool, name), f"{tool}/{name}")
+def parse_corpus(rel: str) -> HwRaidReport:
+    return parse_hwraid(read_corpus(rel), rel)
 
 
 def pd(report: HwRaidReport, pid: str):
@@ -109,6 +113,21 @@ def test_no_other_hwraid_output_is_claimed_by_the_lsi_parsers() -> None:
             assert not mod.detect(text), f"{mod.TOOL} claims {path}"
 
 
+def corpus_paths_named_here() -> set[str]:
+    """Every corpus path this module spells out as an f-string on GLENSC or NETDATA: the files it reads."""
+    prefix = {"GLENSC": GLENSC, "NETDATA": NETDATA}
+    found = re.findall(r'f"\{(GLENSC|NETDATA)\}/([^"{}]+)"', Path(__file__).read_text(encoding="utf-8"))
+    return {f"{prefix[k]}/{rest}" for k, rest in found}
+
+
+@needs_corpus
+def test_every_corpus_path_named_here_exists() -> None:
+    # a mistyped or moved path would only make its test skip; with the corpus present it must be there
+    named = corpus_paths_named_here()
+    assert set(FUZZ_SOURCES) <= named
+    assert sorted(rel for rel in named if not (CORPUS / rel).is_file()) == []
+
+
 # --------------------------------------------------------------------------- check_raid CASES
 
 
@@ -144,7 +163,7 @@ def combined(base: Path, files: dict[str, str], required: set[str]) -> tuple[str
 
 
 def megacli_cases() -> list[dict[str, str]]:
-    path = GLENSC / "megacli" / "CASES-megacli.expected.txt"
+    path = GLENSC_DIR / "megacli" / "CASES-megacli.expected.txt"
     return read_cases(path) if path.is_file() else []
 
 
@@ -198,7 +217,7 @@ def test_megacli_cases_are_all_read() -> None:
 @needs_corpus
 @pytest.mark.parametrize("case", megacli_cases(), ids=lambda c: f"case{c['case']}")
 def test_megacli_check_raid_case(case: dict[str, str]) -> None:
-    base = GLENSC / "megacli"
+    base = GLENSC_DIR / "megacli"
     files = {role: case[role] for role in ("pdlist", "ldinfo", "battery")}
     worst, reports = combined(base, files, required={"pdlist", "ldinfo"})
     expected = MEGACLI_VERDICT.get(case["case"], NAGIOS[case["status"]])
@@ -264,8 +283,10 @@ def test_megacli_check_raid_case(case: dict[str, str]) -> None:
 
 @needs_corpus
 def test_cmdtool2_check_raid_case() -> None:
-    (case,) = read_cases(GLENSC / "cmdtool2" / "CASES-cmdtool2.expected.txt")
-    worst, reports = combined(GLENSC / "cmdtool2", {"list": case["list"], "config": case["config"]}, set())
+    (case,) = read_cases(GLENSC_DIR / "cmdtool2" / "CASES-cmdtool2.expected.txt")
+    worst, reports = combined(
+        GLENSC_DIR / "cmdtool2", {"list": case["list"], "config": case["config"]}, set()
+    )
     assert worst == NAGIOS[case["status"]]
     m = re.fullmatch(r"Logical Drive (\d+),(\d+): (\w+)", case["message"])
     lds = [d for r in reports for d in r.logical_drives]
@@ -274,8 +295,8 @@ def test_cmdtool2_check_raid_case() -> None:
 
 @needs_corpus
 def test_megarc_check_raid_case() -> None:
-    (case,) = read_cases(GLENSC / "megarc" / "CASES-megarc.expected.txt")
-    worst, reports = combined(GLENSC / "megarc", {"list": case["list"], "config": case["config"]}, set())
+    (case,) = read_cases(GLENSC_DIR / "megarc" / "CASES-megarc.expected.txt")
+    worst, reports = combined(GLENSC_DIR / "megarc", {"list": case["list"], "config": case["config"]}, set())
     assert worst == NAGIOS[case["status"]]
     m = re.fullmatch(r"Logical Drive (\d+): (\w+)", case["message"])
     lds = [d for r in reports for d in r.logical_drives]
@@ -283,14 +304,14 @@ def test_megarc_check_raid_case() -> None:
 
 
 def sas2ircu_cases() -> list[dict[str, str]]:
-    path = GLENSC / "sas2ircu" / "CASES-sas2ircu.expected.txt"
+    path = GLENSC_DIR / "sas2ircu" / "CASES-sas2ircu.expected.txt"
     return read_cases(path) if path.is_file() else []
 
 
 @needs_corpus
 @pytest.mark.parametrize("case", sas2ircu_cases(), ids=lambda c: f"case{c['case']}")
 def test_sas2ircu_check_raid_case(case: dict[str, str]) -> None:
-    base = GLENSC / "sas2ircu"
+    base = GLENSC_DIR / "sas2ircu"
     files = {k: case[k] for k in ("list", "cstatus", "cdisplay")}
     worst, _ = combined(base, files, set())
     assert worst == NAGIOS[case["status"]]
@@ -311,14 +332,14 @@ def test_sas2ircu_check_raid_case(case: dict[str, str]) -> None:
 
 
 def mpt_cases() -> list[dict[str, str]]:
-    path = GLENSC / "mpt" / "CASES-mpt.expected.txt"
+    path = GLENSC_DIR / "mpt" / "CASES-mpt.expected.txt"
     return read_cases(path) if path.is_file() else []
 
 
 @needs_corpus
 @pytest.mark.parametrize("case", mpt_cases(), ids=lambda c: f"case{c['case']}")
 def test_mpt_check_raid_case(case: dict[str, str]) -> None:
-    base = GLENSC / "mpt"
+    base = GLENSC_DIR / "mpt"
     files = {k: case[k] for k in ("get_controller_no", "input", "sync_status") if k in case}
     worst, reports = combined(base, files, required={"input"})
     # check_raid calls a DEGRADED volume that resyncs CRITICAL; so do we: until the resync ends
@@ -341,11 +362,11 @@ def test_mpt_check_raid_case(case: dict[str, str]) -> None:
         assert disk.status == "rebuilding"
 
 
-# --------------------------------------------------------------------------- MegaCli fixtures
+# --------------------------------------------------------------------------- MegaCli real outputs
 
 
 def test_megacli_pdlist_unconfigured_bad_and_hotspare() -> None:
-    r = parse_fixture("megacli", "3-pdlist")
+    r = parse_corpus(f"{GLENSC}/megacli/3/pdlist")
     assert r.tool == "megacli"
     assert len(r.physical_drives) == 12
     bad = pd(r, "15:10")
@@ -361,7 +382,7 @@ def test_megacli_pdlist_unconfigured_bad_and_hotspare() -> None:
 
 
 def test_megacli_predictive_failure_on_an_online_disk() -> None:
-    r = parse_fixture("megacli", "issue49-pdlist")
+    r = parse_corpus(f"{GLENSC}/megacli/issue49/pdlist")
     bad = pd(r, "252:5")
     assert bad.state == "Online"
     assert bad.status == "predictive-failure"
@@ -371,33 +392,33 @@ def test_megacli_predictive_failure_on_an_online_disk() -> None:
 
 
 def test_megacli_battery_states() -> None:
-    faulty = parse_fixture("megacli", "issue49-battery").controllers[0]
+    faulty = parse_corpus(f"{GLENSC}/megacli/issue49/battery").controllers[0]
     assert faulty.battery_status == "failed"
     assert "replacement required" in faulty.battery
-    learning = parse_fixture("megacli", "issue39-bbustatus.3").controllers[0]
+    learning = parse_corpus(f"{GLENSC}/megacli/issue39/batteries.bbustatus.3").controllers[0]
     assert (learning.battery_status, learning.battery) == (
         "warning",
         "iBBU, Non Operational (learn cycle active)",
     )
     # check_raid says Faulty (empty "Battery state:"); every flag says fine -- see MEGACLI_BATTERY
-    quiet = parse_fixture("megacli", "3-bucmd").controllers[0]
+    quiet = parse_corpus(f"{GLENSC}/megacli/3/bucmd").controllers[0]
     assert quiet.battery_status == "ok"
-    recent = parse_fixture("megacli", "mega-bbu-info-recent.txt").controllers[0]
+    recent = parse_corpus(f"{NETDATA}/megacli/mega-bbu-info-recent.txt").controllers[0]
     assert (recent.battery, recent.battery_status) == ("iBBU08, Optimal", "ok")
 
 
 def test_megacli_bbu_status_failed() -> None:
-    absent = parse_fixture("megacli", "bbustatus.MegaCli-8.07.10-1")
+    absent = parse_corpus(f"{GLENSC}/megacli/issue32/bbustatus.MegaCli-8.07.10-1")
     assert absent.controllers[0].battery == "absent"
     assert absent.controllers[0].battery_status is None
     assert absent.error is None and absent.worst == "ok"
-    unknown = parse_fixture("megacli", "bbustatus.MegaCli-8.01.06-1")
+    unknown = parse_corpus(f"{GLENSC}/megacli/issue32/bbustatus.MegaCli-8.01.06-1")
     assert unknown.controllers[0].battery_status is None
     assert "Get BBU Status Failed" in unknown.error
 
 
 def test_megacli_write_cache_dropped_is_a_warning() -> None:
-    r = parse_fixture("megacli", "issue65-ldinfo")
+    r = parse_corpus(f"{GLENSC}/megacli/issue65/ldinfo")
     (c,) = r.controllers
     assert c.cache == "LD 0 WriteThrough (default WriteBack)"
     assert c.status == "warning"
@@ -407,7 +428,7 @@ def test_megacli_write_cache_dropped_is_a_warning() -> None:
 
 
 def test_megacli_ldinfo_names_levels_sizes() -> None:
-    r = parse_fixture("megacli", "megacli.ldinfo.1")
+    r = parse_corpus(f"{GLENSC}/megacli/megacli.ldinfo.1")
     assert [(d.id, d.name, d.level, d.status) for d in r.logical_drives] == [
         ("0", "OS", "raid1", "ok"),
         ("1", "DATA", "raid5", "ok"),
@@ -417,16 +438,16 @@ def test_megacli_ldinfo_names_levels_sizes() -> None:
 
 
 def test_megacli_pdlist_unconfigured_good() -> None:
-    r = parse_fixture("megacli", "megacli.pdlist.2")
+    r = parse_corpus(f"{GLENSC}/megacli/megacli.pdlist.2")
     counts = {s: sum(p.status == s for p in r.physical_drives) for s in ("ok", "spare", "unconfigured")}
     assert counts == {"ok": 6, "spare": 1, "unconfigured": 4}
     assert r.worst == "ok"
 
 
 def test_megacli_no_virtual_drive_and_cachecade() -> None:
-    jbod = parse_fixture("megacli", "megacli.ldinfo.jbod")
+    jbod = parse_corpus(f"{GLENSC}/megacli/megacli.ldinfo.jbod")
     assert jbod.logical_drives == () and [c.id for c in jbod.controllers] == ["0"]
-    cc = parse_fixture("megacli", "issue91-ldinfo-cachecade")
+    cc = parse_corpus(f"{GLENSC}/megacli/issue91/9924032.txt")
     assert [(d.id, d.name, d.level, d.status) for d in cc.logical_drives] == [
         ("0", "raid6", "raid6", "ok"),
         ("1", "cachecade0", "cachecade", "unknown"),  # a CacheCade drive prints no state
@@ -435,13 +456,13 @@ def test_megacli_no_virtual_drive_and_cachecade() -> None:
 
 def test_megacli_version_banner_is_refused() -> None:
     with pytest.raises(ParseError, match="version banner"):
-        parse_fixture("megacli", "issue91-version")
+        parse_corpus(f"{GLENSC}/megacli/issue91/version")
     with pytest.raises(ParseError):
         megacli.parse("", "empty")
 
 
 def test_megacli_ldpdinfo_gives_members() -> None:
-    r = parse_fixture("megacli", "mega-phys-drives-info.txt")
+    r = parse_corpus(f"{NETDATA}/megacli/mega-phys-drives-info.txt")
     d = ld(r, "0")
     assert d.name == "Virtual Disk 0"
     assert d.level == "raid10"  # Primary-1 over 8 drives in one span: striped mirror pairs
@@ -453,21 +474,21 @@ def test_megacli_ldpdinfo_gives_members() -> None:
         "S1YHNXAG804005",
         "5002538c4002e713",
     )
-    empty = parse_fixture("megacli", "mega-phys-drives-info-no-drives.txt")
+    empty = parse_corpus(f"{NETDATA}/megacli/mega-phys-drives-info-no-drives.txt")
     assert empty.logical_drives == () and empty.physical_drives == ()
 
 
 def test_megacli_device_ids() -> None:
-    r = parse_fixture("megacli", "mega-phys-drives-info.txt")
+    r = parse_corpus(f"{NETDATA}/megacli/mega-phys-drives-info.txt")
     assert (pd(r, "32:0").device_id, pd(r, "32:2").device_id, pd(r, "32:5").device_id) == (0, 2, 5)
-    r = parse_fixture("megacli", "3-pdlist")
+    r = parse_corpus(f"{GLENSC}/megacli/3/pdlist")
     assert [(p.id, p.device_id) for p in r.physical_drives][:3] == [("15:1", 4), ("15:2", 5), ("15:3", 6)]
     assert all(p.device_id is not None for p in r.physical_drives)
 
 
 def test_megacli_bad_states_from_edited_real_outputs() -> None:
     """The corpus has only healthy LDs: the same files with the words MegaCli prints when not."""
-    text = fixture("megacli", "megacli.ldinfo.1")
+    text = read_corpus(f"{GLENSC}/megacli/megacli.ldinfo.1")
     degraded = text.replace(
         "State: Optimal\nStripe Size: 64 KB\nNumber Of Drives:2",
         "State: Degraded\nOngoing Progresses:\n  Rebuild                : Completed 45%, Taken 20 min.\n"
@@ -479,7 +500,7 @@ def test_megacli_bad_states_from_edited_real_outputs() -> None:
     for word, status in (("Offline", "offline"), ("Partially Degraded", "degraded"), ("Failed", "failed")):
         r = megacli.parse(text.replace("State: Optimal", f"State: {word}", 1), "edited")
         assert ld(r, "0").status == status
-    pdl = fixture("megacli", "3-pdlist")
+    pdl = read_corpus(f"{GLENSC}/megacli/3/pdlist")
     for word, status in (("Rebuild", "rebuilding"), ("Failed", "failed"), ("Missing", "missing")):
         r = megacli.parse(pdl.replace("Firmware state: Unconfigured(bad)", f"Firmware state: {word}"), "e")
         assert pd(r, "15:10").status == status
@@ -492,7 +513,7 @@ def test_megacli_bad_states_from_edited_real_outputs() -> None:
 
 
 def test_cmdtool2_cfgdsply_and_adpallinfo() -> None:
-    cfg = parse_fixture("cmdtool2", "CmdTool2.adapter-0")
+    cfg = parse_corpus(f"{GLENSC}/cmdtool2/CmdTool2.adapter-0")
     assert cfg.tool == megacli.TOOL
     (c,) = cfg.controllers
     assert (c.model, c.serial) == ("Intel(R) RAID Controller SRCSAS144E", "P088652806")
@@ -500,12 +521,13 @@ def test_cmdtool2_cfgdsply_and_adpallinfo() -> None:
     assert (d.level, d.state, d.members) == ("raid1", "Optimal", ("252:4", "252:5"))
     assert pd(cfg, "252:4").logical_drive == "0"
     assert (pd(cfg, "252:4").model, pd(cfg, "252:4").serial) == ("FUJITSU MAX3073RC", "DQA0P67008EM")
-    adp = parse_fixture("cmdtool2", "CmdTool2.adapters")
+    adp = parse_corpus(f"{GLENSC}/cmdtool2/CmdTool2.adapters")
     (c,) = adp.controllers
     assert (c.firmware, c.status) == ("7.0.1-0026", "ok")
     assert "Degraded 0" in c.state and "Failed Disks 0" in c.state
     bad = megacli.parse(
-        fixture("cmdtool2", "CmdTool2.adapters").replace("Degraded        : 0", "Degraded : 1"), "e"
+        read_corpus(f"{GLENSC}/cmdtool2/CmdTool2.adapters").replace("Degraded        : 0", "Degraded : 1"),
+        "e",
     )
     assert bad.controllers[0].status == "warning"
 
@@ -514,15 +536,17 @@ def test_cmdtool2_cfgdsply_and_adpallinfo() -> None:
 
 
 def test_megarc_logical_drive_and_adapter_list() -> None:
-    r = parse_fixture("megarc", "test1-megarc.adapter-0")
+    r = parse_corpus(f"{GLENSC}/megarc/test1/megarc.adapter-0")
     assert r.tool == "megarc"
     d = ld(r, "0")
     assert (d.level, d.state, d.status) == ("raid5", "OPTIMAL", "ok")
     assert d.members == tuple(f"0:{i}" for i in range(6))
     assert {p.status for p in r.physical_drives} == {"ok"}
-    lst = parse_fixture("megarc", "test1-list")
+    lst = parse_corpus(f"{GLENSC}/megarc/test1/list")
     assert [(c.id, c.model) for c in lst.controllers] == [("0", "Intel(R) RAID Controller SRCZCRX")]
-    edited = fixture("megarc", "test1-megarc.adapter-0").replace("Status: OPTIMAL", "Status: DEGRADED")
+    edited = read_corpus(f"{GLENSC}/megarc/test1/megarc.adapter-0").replace(
+        "Status: OPTIMAL", "Status: DEGRADED"
+    )
     edited = edited.replace("0x0430e000   ONLINE\n\t0      01", "0x0430e000   FAILED\n\t0      01")
     r = megarc.parse(edited, "edited")
     assert ld(r, "0").status == "degraded" and pd(r, "0:0").status == "failed"
@@ -533,7 +557,7 @@ def test_megarc_logical_drive_and_adapter_list() -> None:
 
 
 def test_storcli_controller_vd_pd_bbu() -> None:
-    r = parse_fixture("storcli", "megaraid-controllers-info.json")
+    r = parse_corpus(f"{NETDATA}/storcli/megaraid-controllers-info.json")
     assert r.tool == "storcli"
     (c,) = r.controllers
     assert (c.model, c.serial, c.firmware, c.state, c.status) == (
@@ -553,7 +577,7 @@ def test_storcli_controller_vd_pd_bbu() -> None:
 
 
 def test_storcli_drive_details() -> None:
-    r = parse_fixture("storcli", "megaraid-drives-info.json")
+    r = parse_corpus(f"{NETDATA}/storcli/megaraid-drives-info.json")
     p = pd(r, "252:0")
     assert (p.model, p.serial, p.wwn) == ("ST16000NM001G-2KK103", "ZL2PVFA8", "5000C500E54F4EBB")
     assert (p.media_errors, p.other_errors, p.predictive_failures, p.temperature_celsius) == (0, 0, 0, 28.0)
@@ -563,13 +587,16 @@ def test_storcli_drive_details() -> None:
 def test_storcli_device_ids_from_every_table() -> None:
     # DID is smartctl's -d megaraid,N: from PD LIST/TOPOLOGY (/call show all) and the drive rows (/eall/sall)
     want = {"252:0": 34, "252:1": 33, "252:3": 35, "252:4": 30, "252:5": 31, "252:7": 32}
-    for name in ("megaraid-controllers-info.json", "megaraid-drives-info.json"):
-        r = parse_fixture("storcli", name)
-        assert {p.id: p.device_id for p in r.physical_drives} == want, name
-    hba = parse_fixture("storcli", "mpt3sas-controllers-info.json")
+    for rel in (
+        f"{NETDATA}/storcli/megaraid-controllers-info.json",
+        f"{NETDATA}/storcli/megaraid-drives-info.json",
+    ):
+        r = parse_corpus(rel)
+        assert {p.id: p.device_id for p in r.physical_drives} == want, rel
+    hba = parse_corpus(f"{NETDATA}/storcli/mpt3sas-controllers-info.json")
     assert all(isinstance(p.device_id, int) for p in hba.physical_drives)
     # a TOPOLOGY row with DID "-" (a missing drive's slot) has none
-    doc = json.loads(fixture("storcli", "megaraid-controllers-info.json"))
+    doc = json.loads(read_corpus(f"{NETDATA}/storcli/megaraid-controllers-info.json"))
     rd = doc["Controllers"][0]["Response Data"]
     rd["TOPOLOGY"][2].update({"EID:Slot": "-", "DID": "-", "State": "Msng"})
     del rd["PD LIST"]
@@ -578,7 +605,7 @@ def test_storcli_device_ids_from_every_table() -> None:
 
 
 def test_storcli_hba_jbod() -> None:
-    r = parse_fixture("storcli", "mpt3sas-controllers-info.json")
+    r = parse_corpus(f"{NETDATA}/storcli/mpt3sas-controllers-info.json")
     (c,) = r.controllers
     assert (c.model, c.state, c.status) == ("HBA 9500-8i", "OK", "ok")
     assert r.logical_drives == ()
@@ -588,7 +615,7 @@ def test_storcli_hba_jbod() -> None:
 
 
 def test_storcli_bad_states_from_an_edited_real_output() -> None:
-    doc = json.loads(fixture("storcli", "megaraid-controllers-info.json"))
+    doc = json.loads(read_corpus(f"{NETDATA}/storcli/megaraid-controllers-info.json"))
     data = doc["Controllers"][0]["Response Data"]
     data["VD LIST"][0]["State"] = "Dgrd"
     data["PD LIST"][0]["State"] = "Rbld"
@@ -604,7 +631,7 @@ def test_storcli_bad_states_from_an_edited_real_output() -> None:
     assert r.worst == "critical"
     data["PD LIST"][0]["State"] = "Onln"
     data["VD LIST"][0]["State"] = "Optl"
-    doc2 = json.loads(fixture("storcli", "megaraid-drives-info.json"))
+    doc2 = json.loads(read_corpus(f"{NETDATA}/storcli/megaraid-drives-info.json"))
     doc2["Controllers"][0]["Response Data"]["Drive /c0/e252/s1 - Detailed Information"][
         "Drive /c0/e252/s1 State"
     ]["Predictive Failure Count"] = 3
@@ -637,7 +664,7 @@ def test_storcli_command_failure_and_garbage() -> None:
 
 
 def test_sas2ircu_display_status_list() -> None:
-    r = parse_fixture("sas2ircu", "test1-display.out")
+    r = parse_corpus(f"{GLENSC}/sas2ircu/test1/sas2ircu-display.out")
     assert r.tool == "sas2ircu"
     (c,) = r.controllers
     assert (c.id, c.model, c.firmware) == ("0", "SAS2008", "7.15.04.00")
@@ -654,23 +681,25 @@ def test_sas2ircu_display_status_list() -> None:
     )
     assert p.size_bytes == 312581807 * 512 and p.logical_drive == "79"
     assert [x.id for x in r.physical_drives] == ["1:0", "1:1"]  # the backplane (SBY) is not a drive
-    st_ = parse_fixture("sas2ircu", "test1-0-STATUS.log")
+    st_ = parse_corpus(f"{GLENSC}/sas2ircu/test1/0-STATUS.log")
     assert [(x.id, x.state, x.status) for x in st_.logical_drives] == [("79", "Optimal", "ok")]
-    assert [(x.id, x.model) for x in parse_fixture("sas2ircu", "test1-LIST.log").controllers] == [
+    assert [(x.id, x.model) for x in parse_corpus(f"{GLENSC}/sas2ircu/test1/LIST.log").controllers] == [
         ("0", "SAS2008")
     ]
-    none = parse_fixture("sas2ircu", "pr71-status.out")
+    none = parse_corpus(f"{GLENSC}/sas2ircu/pr71/sas2ircu-status.out")
     assert none.logical_drives == () and none.error is None  # "no IR volumes" is an answer
-    hba = parse_fixture("sas2ircu", "pr71-display.out")
+    hba = parse_corpus(f"{GLENSC}/sas2ircu/pr71/sas2ircu-display.out")
     assert {(x.state, x.status) for x in hba.physical_drives} == {("Ready (RDY)", "ok")}
 
 
 def test_sas2ircu_bad_states_from_edited_real_outputs() -> None:
-    text = fixture("sas2ircu", "test1-display.out").replace("Okay (OKY)", "Degraded (DGD)")
+    text = read_corpus(f"{GLENSC}/sas2ircu/test1/sas2ircu-display.out").replace(
+        "Okay (OKY)", "Degraded (DGD)"
+    )
     text = text.replace("Optimal (OPT)", "Failed (FLD)", 1)
     r = sas2ircu.parse(text, "edited")
     assert ld(r, "79").status == "degraded" and pd(r, "1:0").status == "failed"
-    status = fixture("sas2ircu", "test1-0-STATUS.log").replace(
+    status = read_corpus(f"{GLENSC}/sas2ircu/test1/0-STATUS.log").replace(
         "Current operation                       : None",
         "Current operation                       : Rebuild\n  Percentage complete                     : 35%",
     )
@@ -688,25 +717,25 @@ def test_sas2ircu_bad_states_from_edited_real_outputs() -> None:
 
 
 def test_mpt_formats() -> None:
-    r = parse_fixture("mpt", "mpt-status")
+    r = parse_corpus(f"{GLENSC}/mpt/mpt-status")
     assert r.tool == "mpt-status"
     d = ld(r, "0")
     assert (d.level, d.state, d.status, d.members) == ("raid1", "OPTIMAL", "ok", ("0", "1"))
     assert pd(r, "0").model == "IBM-ESXS PYH146C3-ETS10FN"
-    sync = parse_fixture("mpt", "mpt-syncing-n")
+    sync = parse_corpus(f"{GLENSC}/mpt/mpt-syncing-n")
     d = ld(sync, "0")
     assert (d.state, d.status, d.progress) == ("DEGRADED RESYNC_IN_PROGRESS", "degraded", 0.7)
     p = pd(sync, "1")
     assert (p.state, p.status, p.progress) == ("ONLINE OUT_OF_SYNC", "rebuilding", 0.7)
     assert pd(sync, "0").status == "ok"
-    plain = parse_fixture("mpt", "mpt-syncing")
+    plain = parse_corpus(f"{GLENSC}/mpt/mpt-syncing")
     assert ld(plain, "0").status == "degraded" and pd(plain, "1").status == "rebuilding"
-    short = parse_fixture("mpt", "mpt-status-s")
+    short = parse_corpus(f"{GLENSC}/mpt/mpt-status-s")
     assert [(x.id, x.status) for x in short.physical_drives] == [("0", "ok"), ("1", "ok")]
 
 
 def test_mpt_probe_and_mptctl_error() -> None:
-    probe = fixture("mpt", "pr36-getctrlno1")
+    probe = read_corpus(f"{GLENSC}/mpt/pr36/getctrlno1")
     with pytest.raises(ParseError, match="probe output"):
         parse_hwraid(probe, "probe")
     assert mpt.found_scsi_ids(probe) == [1]
@@ -720,12 +749,44 @@ def test_mpt_probe_and_mptctl_error() -> None:
 
 # --------------------------------------------------------------------------- no input crashes a parser
 
+# the MegaCli/CmdTool2, megarc, sas2ircu and mpt-status outputs the tests above read by name
+FUZZ_SOURCES = (
+    f"{GLENSC}/megacli/3/bucmd",
+    f"{GLENSC}/megacli/3/pdlist",
+    f"{GLENSC}/megacli/issue32/bbustatus.MegaCli-8.01.06-1",
+    f"{GLENSC}/megacli/issue32/bbustatus.MegaCli-8.07.10-1",
+    f"{GLENSC}/megacli/issue39/batteries.bbustatus.3",
+    f"{GLENSC}/megacli/issue49/battery",
+    f"{GLENSC}/megacli/issue49/pdlist",
+    f"{GLENSC}/megacli/issue65/ldinfo",
+    f"{GLENSC}/megacli/issue91/9924032.txt",
+    f"{GLENSC}/megacli/issue91/version",
+    f"{GLENSC}/megacli/megacli.ldinfo.1",
+    f"{GLENSC}/megacli/megacli.ldinfo.jbod",
+    f"{GLENSC}/megacli/megacli.pdlist.2",
+    f"{NETDATA}/megacli/mega-bbu-info-recent.txt",
+    f"{NETDATA}/megacli/mega-phys-drives-info-no-drives.txt",
+    f"{NETDATA}/megacli/mega-phys-drives-info.txt",
+    f"{GLENSC}/cmdtool2/CmdTool2.adapter-0",
+    f"{GLENSC}/cmdtool2/CmdTool2.adapters",
+    f"{GLENSC}/megarc/test1/list",
+    f"{GLENSC}/megarc/test1/megarc.adapter-0",
+    f"{GLENSC}/sas2ircu/pr71/sas2ircu-display.out",
+    f"{GLENSC}/sas2ircu/pr71/sas2ircu-status.out",
+    f"{GLENSC}/sas2ircu/test1/0-STATUS.log",
+    f"{GLENSC}/sas2ircu/test1/LIST.log",
+    f"{GLENSC}/sas2ircu/test1/sas2ircu-display.out",
+    f"{GLENSC}/mpt/mpt-status",
+    f"{GLENSC}/mpt/mpt-status-s",
+    f"{GLENSC}/mpt/mpt-syncing",
+    f"{GLENSC}/mpt/mpt-syncing-n",
+    f"{GLENSC}/mpt/pr36/getctrlno1",
+)
 _LINES = [
     line
-    for tool in ("megacli", "cmdtool2", "megarc", "sas2ircu", "mpt")
-    for path in sorted((FIX / tool).iterdir())
-    if path.suffix != ".md"
-    for line in path.read_text(errors="replace").splitlines()
+    for rel in FUZZ_SOURCES
+    if (CORPUS / rel).is_file()  # read at collection: no skip here; the test below skips without the corpus
+    for line in (CORPUS / rel).read_text(errors="replace").splitlines()
 ]
 
 
@@ -741,6 +802,7 @@ def test_arbitrary_text_only_raises_parse_error(text: str) -> None:
     _only_parse_errors(text)
 
 
+@needs_corpus
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(st.lists(st.one_of(st.sampled_from(_LINES), st.text(max_size=40)), max_size=40))
 def test_shuffled_real_lines_only_raise_parse_error(lines: list[str]) -> None:

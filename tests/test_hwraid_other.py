@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, FIXTURES, corpus_files, expected_for, needs_corpus
+from conftest import CORPUS, corpus_files, corpus_path, expected_for, needs_corpus
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -34,21 +34,29 @@ from raidwatch.parsers.hwraid import (
 )
 from raidwatch.parsers.hwraid.model import CTRL_STATUS, LD_STATUS, PD_STATUS, HwRaidReport
 
-FIX = FIXTURES / "hwraid"
-CHECK_RAID = CORPUS / "hwraid" / "glensc-check-raid"
-# corpus folder -> (module, fixture folder)
+# The real outputs are read in place from the corpus (../shared/corpus, see its SOURCES.md), by their path
+# there: glensc/nagios-plugin-check_raid `t/data/<folder>/`.
+GLENSC = "hwraid/glensc-check-raid"
+CHECK_RAID = CORPUS / GLENSC
+# the corpus folders the case tables below name their files in
+TW_CLI = f"{GLENSC}/tw_cli"
+ARECA = f"{GLENSC}/areca"
+MVCLI = f"{GLENSC}/mvcli"
+DM = f"{GLENSC}/dm"
+METASTAT = f"{GLENSC}/metastat"
+# corpus folder -> module
 TOOLS = {
-    "tw_cli": (tw_cli, "tw_cli"),
-    "areca": (areca, "areca"),
-    "mvcli": (mvcli, "mvcli"),
-    "dmraid": (dmraid, "dmraid"),
-    "dm": (dmsetup, "dmsetup"),
-    "gdth": (gdth, "gdth"),
-    "ips": (ips, "ips"),
-    "dpt_i2o": (dpt_i2o, "dpt_i2o"),
-    "afacli": (afacli, "afacli"),
-    "metastat": (metastat, "metastat"),
-    "lsscsi": (lsscsi, "lsscsi"),
+    "tw_cli": tw_cli,
+    "areca": areca,
+    "mvcli": mvcli,
+    "dmraid": dmraid,
+    "dm": dmsetup,
+    "gdth": gdth,
+    "ips": ips,
+    "dpt_i2o": dpt_i2o,
+    "afacli": afacli,
+    "metastat": metastat,
+    "lsscsi": lsscsi,
 }
 NAGIOS = {"OK": "ok", "WARNING": "warning", "CRITICAL": "critical"}
 
@@ -71,21 +79,22 @@ def _refused(folder: str, path: Path) -> bool:
     return folder == "tw_cli" and path.name == "show" and path.read_text().strip() == "info"
 
 
-def fixture(tool: str, rel: str) -> str:
-    """A fixture's text; a git-symlink placeholder (one word naming a sibling file) is followed."""
-    path = FIX / tool / rel
-    text = path.read_text()
+def read_corpus(rel: str) -> str:
+    """A corpus file's text; a git-symlink placeholder (one word naming a sibling file) is followed."""
+    path = corpus_path(rel)
+    text = path.read_text(encoding="utf-8")
     target = path.parent / text.strip()
     if text.strip() and "\n" not in text.strip() and " " not in text.strip() and target.is_file():
-        return target.read_text()
+        return target.read_text(encoding="utf-8")
     return text
 
 
-def combined(tool: str, *rels: str) -> str:
-    """Several outputs of one case as one text (tw_cli `/cN show all` prints them so), each once."""
+def combined(folder: str, *rels: str) -> str:
+    """Several outputs of one case (paths in one corpus folder) as one text (tw_cli `/cN show all` prints
+    them so), each once."""
     seen, parts = set(), []
     for rel in rels:
-        text = fixture(tool, rel)
+        text = read_corpus(f"{folder}/{rel}")
         if text not in seen:
             seen.add(text)
             parts.append(text)
@@ -118,7 +127,7 @@ def _corpus_params() -> list:
 @needs_corpus
 @pytest.mark.parametrize(("folder", "path"), _corpus_params())
 def test_every_corpus_file_parses_or_is_refused_for_a_reason(folder: str, path: Path) -> None:
-    mod = TOOLS[folder][0]
+    mod = TOOLS[folder]
     text = path.read_text()
     if _refused(folder, path):
         with pytest.raises(ParseError):
@@ -135,20 +144,23 @@ def test_every_corpus_file_parses_or_is_refused_for_a_reason(folder: str, path: 
     assert expected_for(path) is None  # check_raid's expectations are in the CASES files
 
 
+def corpus_paths_named_here() -> set[str]:
+    """Every corpus path this module reads: spelt out as an f-string on GLENSC, or in a case table."""
+    found = re.findall(r'f"\{GLENSC\}/([^"{}]+)"', Path(__file__).read_text(encoding="utf-8"))
+    named = {f"{GLENSC}/{rest}" for rest in found}
+    named |= {f"{TW_CLI}/{rel}" for rels in TW_CASES.values() for rel in rels}
+    named |= {f"{ARECA}/{rel}" for rels in ARECA_CASES.values() for rel in rels}
+    named |= {f"{MVCLI}/{rel}" for rel in MVCLI_CASE2}
+    named |= {f"{DM}/{rel}" for rel, _names, _worst in DM_CASES.values()}
+    named |= {f"{METASTAT}/{rel}" for rel, _states in METASTAT_CASES.values()}
+    return named
+
+
 @needs_corpus
-def test_fixtures_are_the_corpus_files() -> None:
-    for folder, (_mod, fix) in TOOLS.items():
-        for path in corpus_files(f"hwraid/glensc-check-raid/{folder}"):
-            rel = path.relative_to(CHECK_RAID / folder)
-            assert (FIX / fix / rel).read_bytes() == path.read_bytes(), rel
-
-
-def test_fixture_folders_say_where_their_files_come_from() -> None:
-    for _folder, (_mod, fix) in TOOLS.items():
-        sources = (FIX / fix / "SOURCES.md").read_text()
-        for path in (FIX / fix).rglob("*"):
-            if path.is_file() and path.name != "SOURCES.md":
-                assert f"`{path.relative_to(FIX / fix)}`" in sources, path
+def test_every_corpus_path_named_here_exists() -> None:
+    # a mistyped or moved path would only make its test skip; with the corpus present it must be there
+    # (the folder constants above are paths too)
+    assert sorted(rel for rel in corpus_paths_named_here() if not (CORPUS / rel).exists()) == []
 
 
 # --- check_raid's stated verdicts, case by case -----------------------------------------------
@@ -241,18 +253,18 @@ TW_EXPECTED[3] = "warning"
 @pytest.mark.parametrize("case", sorted(TW_CASES))
 def test_tw_cli_check_raid_cases(case: int) -> None:
     rels = TW_CASES[case]
-    report = tw_cli.parse(combined("tw_cli", *rels), f"tw_cli case {case}")
+    report = tw_cli.parse(combined(TW_CLI, *rels), f"tw_cli case {case}")
     _check_shape(report)
     assert report.warnings == ()
     assert report.worst == TW_EXPECTED[case]
     # every file on its own parses too and never says better than the whole
-    singles = [tw_cli.parse(fixture("tw_cli", r), r) for r in rels]
+    singles = [tw_cli.parse(read_corpus(f"{TW_CLI}/{r}"), r) for r in rels]
     order = ["ok", "warning", "critical"]
     assert order.index(_worst(*singles)) >= order.index(report.worst)
 
 
 def test_tw_cli_case1_raid6_with_a_free_drive() -> None:
-    r = tw_cli.parse(combined("tw_cli", *TW_CASES[1]), "case1")
+    r = tw_cli.parse(combined(TW_CLI, *TW_CASES[1]), "case1")
     (c0,) = r.controllers
     assert (c0.id, c0.model, c0.battery, c0.battery_status) == ("c0", "9650SE-16ML", "OK", "ok")
     (u0,) = r.logical_drives
@@ -267,12 +279,12 @@ def test_tw_cli_case1_raid6_with_a_free_drive() -> None:
 
 
 def test_tw_cli_case2_verify_is_routine() -> None:
-    r = tw_cli.parse(combined("tw_cli", *TW_CASES[2]), "case2")
+    r = tw_cli.parse(combined(TW_CLI, *TW_CASES[2]), "case2")
     (u0,) = r.logical_drives
     assert (u0.level, u0.state, u0.status, u0.progress) == ("raid5", "VERIFYING", "ok", 0.16)
     assert set(_pds(r)) == {"p0", "p1", "p2", "p3"}
     # the same tables printed together by `/c0 show all`
-    r2 = tw_cli.parse(fixture("tw_cli", "2/c0.show.all"), "2/c0.show.all")
+    r2 = tw_cli.parse(read_corpus(f"{GLENSC}/tw_cli/2/c0.show.all"), "2/c0.show.all")
     (c0,) = r2.controllers
     assert (c0.model, c0.serial, c0.firmware, c0.battery_status) == (
         "9750-4i",
@@ -284,7 +296,7 @@ def test_tw_cli_case2_verify_is_routine() -> None:
 
 
 def test_tw_cli_case3_rebuild_in_progress() -> None:
-    r = tw_cli.parse(combined("tw_cli", *TW_CASES[3]), "case3")
+    r = tw_cli.parse(combined(TW_CLI, *TW_CASES[3]), "case3")
     (u0,) = r.logical_drives
     assert (u0.level, u0.state, u0.status, u0.progress) == ("raid1", "REBUILDING", "rebuilding", 0.98)
     p0 = next(p for p in r.physical_drives if p.id == "p0")
@@ -292,12 +304,12 @@ def test_tw_cli_case3_rebuild_in_progress() -> None:
     assert _pds(r)["p1"] == "ok"
     assert r.controllers[0].status == "warning"  # NotOpt 1
     # drivestatus on its own: a DEGRADED port with no rebuild in sight is out of the unit -> failed
-    alone = tw_cli.parse(fixture("tw_cli", "lumpy/drivestatus"), "lumpy/drivestatus")
+    alone = tw_cli.parse(read_corpus(f"{GLENSC}/tw_cli/lumpy/drivestatus"), "lumpy/drivestatus")
     assert _pds(alone)["p0"] == "failed" and alone.worst == "critical"
 
 
 def test_tw_cli_cases_7_8_9_spare_units_are_not_volumes() -> None:
-    r = tw_cli.parse(combined("tw_cli", *TW_CASES[7]), "case7")
+    r = tw_cli.parse(combined(TW_CLI, *TW_CASES[7]), "case7")
     assert {ld.id: (ld.state, ld.progress) for ld in r.logical_drives} == {
         "u0": ("VERIFYING", 0.29),
         "u1": ("VERIFYING", 0.18),
@@ -305,10 +317,10 @@ def test_tw_cli_cases_7_8_9_spare_units_are_not_volumes() -> None:
     pds = _pds(r)
     assert pds["p9"] == pds["p25"] == "spare"  # VERIFYING drives of the SPARE units u3, u2
     assert len(pds) == 18
-    r8 = tw_cli.parse(combined("tw_cli", *TW_CASES[8]), "case8")
+    r8 = tw_cli.parse(combined(TW_CLI, *TW_CASES[8]), "case8")
     enc = next(c for c in r8.controllers if c.id == "/c0/e0")
     assert (enc.state, enc.status) == ("OK", "ok")
-    r9 = tw_cli.parse(combined("tw_cli", *TW_CASES[9]), "case9")
+    r9 = tw_cli.parse(combined(TW_CLI, *TW_CASES[9]), "case9")
     assert _lds(r9) == {"u0": ("ok", "VERIFYING")}
     assert _pds(r9)["p10"] == _pds(r9)["p11"] == "spare"  # in VERIFY-PAUSED SPARE units u1, u2
     c0 = r9.controllers[0]
@@ -316,12 +328,12 @@ def test_tw_cli_cases_7_8_9_spare_units_are_not_volumes() -> None:
 
 
 def test_tw_cli_cases_10_to_15_enclosure_alarm() -> None:
-    r = tw_cli.parse(combined("tw_cli", *TW_CASES[10]), "case10")
+    r = tw_cli.parse(combined(TW_CLI, *TW_CASES[10]), "case10")
     assert _lds(r) == {"u0": ("ok", "OK"), "u1": ("ok", "OK"), "u2": ("ok", "OK")}
     assert [ld.level for ld in r.logical_drives] == ["raid1", "raid10", "raid0"]
     assert _pds(r)["p8"] == _pds(r)["p9"] == "unconfigured"  # check_raid: "p8,p9=SPARE"
     assert "LastCapTest=24-Jul-2012" in r.controllers[0].battery
-    r13 = tw_cli.parse(combined("tw_cli", *TW_CASES[13]), "case13")
+    r13 = tw_cli.parse(combined(TW_CLI, *TW_CASES[13]), "case13")
     encs = {c.id: (c.status, c.state) for c in r13.controllers if c.id.startswith("/c0/e")}
     assert encs == {
         "/c0/e0": ("warning", "ALARM-ACTIVATED, alm0=ACTIVATED"),
@@ -330,7 +342,7 @@ def test_tw_cli_cases_10_to_15_enclosure_alarm() -> None:
 
 
 def test_tw_cli_case16_battery_never_capacity_tested() -> None:
-    r = tw_cli.parse(combined("tw_cli", *TW_CASES[16]), "case16")
+    r = tw_cli.parse(combined(TW_CLI, *TW_CASES[16]), "case16")
     c0 = r.controllers[0]
     assert c0.battery_status == "warning" and "Hours=0" in c0.battery and "xx-xxx-xxxx" in c0.battery
     assert [(ld.id, ld.level) for ld in r.logical_drives] == [
@@ -341,12 +353,12 @@ def test_tw_cli_case16_battery_never_capacity_tested() -> None:
 
 
 def test_tw_cli_initializing_units_and_context_from_the_source_name() -> None:
-    r = tw_cli.parse(fixture("tw_cli", "tw_cli,info,c0,unitstatus"), "tw_cli,info,c0,unitstatus")
+    r = tw_cli.parse(read_corpus(f"{GLENSC}/tw_cli/tw_cli,info,c0,unitstatus"), "tw_cli,info,c0,unitstatus")
     assert [(ld.controller, ld.id, ld.status, ld.progress) for ld in r.logical_drives] == [
         ("c0", "u0", "initializing", 0.63),
         ("c0", "u2", "initializing", 0.0),
     ]
-    info = tw_cli.parse(fixture("tw_cli", "tw_cli,info"), "tw_cli,info")
+    info = tw_cli.parse(read_corpus(f"{GLENSC}/tw_cli/tw_cli,info"), "tw_cli,info")
     assert (info.controllers[0].status, info.controllers[0].state, info.worst) == (
         "warning",
         "NotOpt=2",
@@ -386,16 +398,16 @@ ARECA_CASES = {
 @pytest.mark.parametrize("case", sorted(ARECA_CASES))
 def test_areca_check_raid_cases(case: int) -> None:
     rels = ARECA_CASES[case]
-    r = areca.parse(combined("areca", *rels), f"areca case {case}")
+    r = areca.parse(combined(ARECA, *rels), f"areca case {case}")
     _check_shape(r)
     assert r.warnings == () and r.error is None
     assert r.worst == NAGIOS[CHECK_RAID_STATUS["areca"][case - 1]]
-    singles = [areca.parse(fixture("areca", rel), rel) for rel in rels]
+    singles = [areca.parse(read_corpus(f"{ARECA}/{rel}"), rel) for rel in rels]
     assert _worst(*singles) == r.worst
 
 
 def test_areca_cases_volumes_and_drives() -> None:
-    r1 = areca.parse(combined("areca", *ARECA_CASES[1]), "1")
+    r1 = areca.parse(combined(ARECA, *ARECA_CASES[1]), "1")
     assert [(ld.id, ld.name, ld.state, ld.status) for ld in r1.logical_drives] == [
         ("rs1", "Raid Set # 000", "Normal", "ok")
     ]
@@ -405,17 +417,17 @@ def test_areca_cases_volumes_and_drives() -> None:
     assert set(pds.values()) == {("ok", "rs1")}
     assert r1.logical_drives[0].members == tuple(sorted(pds, key=int))
 
-    r2 = areca.parse(combined("areca", *ARECA_CASES[2]), "2")
+    r2 = areca.parse(combined(ARECA, *ARECA_CASES[2]), "2")
     assert _lds(r2) == {"rs1": ("rebuilding", "Rebuilding")}
     pds2 = _pds(r2)
     assert pds2.pop("16") == "failed" and set(pds2.values()) == {"ok"} and len(pds2) == 15
 
-    r3 = areca.parse(combined("areca", *ARECA_CASES[3]), "3")
+    r3 = areca.parse(combined(ARECA, *ARECA_CASES[3]), "3")
     assert _lds(r3) == {"rs1": ("ok", "Normal")} and sorted(_pds(r3), key=int) == [
         str(n) for n in range(1, 10)
     ]
 
-    r4 = areca.parse(combined("areca", *ARECA_CASES[4]), "4")
+    r4 = areca.parse(combined(ARECA, *ARECA_CASES[4]), "4")
     assert [(ld.id, ld.name, ld.status) for ld in r4.logical_drives] == [
         ("rs1", "Raid Set # 000", "ok"),
         ("rs2", "data2", "ok"),
@@ -428,7 +440,7 @@ def test_areca_cases_volumes_and_drives() -> None:
 
 
 def test_areca_initializing_volume_sets_and_errors() -> None:
-    r = areca.parse(fixture("areca", "cli64.rsf.info-11"), "rsf-11")
+    r = areca.parse(read_corpus(f"{GLENSC}/areca/cli64.rsf.info-11"), "rsf-11")
     assert _lds(r) == {"rs1": ("initializing", "Initializing")} and r.worst == "warning"
     vsf = (
         "  # Name             Raid Name       Level   Capacity Ch/Id/Lun  State\n"
@@ -449,14 +461,18 @@ def test_areca_initializing_volume_sets_and_errors() -> None:
     assert err.error == "GuiErrMsg<0x21>: Password Required." and err.logical_drives == ()
 
 
+MVCLI_CASE2 = ("mvcli-92/mvcli.info.blk", "mvcli-92/mvcli.info.vd", "mvcli-92/mvcli.smart.p0")
+
+
 def test_mvcli_check_raid_cases() -> None:
     # check_mvcli.t names no input files for its two cases ("issue-92-1", "issue-92-2"); the message's
     # VD line can only come from mvcli-92/mvcli.info.vd (3815367 M = 3.64 TiB), the one `info -o vd`.
-    case1 = [mvcli.parse(fixture("mvcli", f), f) for f in ("issue-92/blk", "issue-92/smart-2")]
+    case1 = [
+        mvcli.parse(read_corpus(rel), rel)
+        for rel in (f"{GLENSC}/mvcli/issue-92/blk", f"{GLENSC}/mvcli/issue-92/smart-2")
+    ]
     assert _worst(*case1) == "ok"
-    r = mvcli.parse(
-        combined("mvcli", "mvcli-92/mvcli.info.blk", "mvcli-92/mvcli.info.vd", "mvcli-92/mvcli.smart.p0"), "2"
-    )
+    r = mvcli.parse(combined(MVCLI, *MVCLI_CASE2), "2")
     _check_shape(r)
     assert r.worst == "ok" and r.warnings == ()
     (vd,) = r.logical_drives
@@ -492,7 +508,7 @@ def test_mvcli_failing_smart_and_degraded_vd() -> None:
 
 def test_dmraid_check_raid_cases() -> None:
     # case 1: jmicron_JRAID: /dev/sda(mirror, ...): ok, /dev/sdb(mirror, ...): ok -> OK
-    r = dmraid.parse(fixture("dmraid", "pr35"), "pr35")
+    r = dmraid.parse(read_corpus(f"{GLENSC}/dmraid/pr35"), "pr35")
     assert r.worst == "ok"
     (ld,) = r.logical_drives
     assert (ld.id, ld.level, ld.status, ld.members) == (
@@ -507,13 +523,13 @@ def test_dmraid_check_raid_cases() -> None:
         "/dev/sdb": ("ok", 781385728 * 512),
     }
     # case 2: "no raid disks" -> the plugin is inactive; here an empty report saying so
-    empty = dmraid.parse(fixture("dmraid", "pr60"), "pr60")
+    empty = dmraid.parse(read_corpus(f"{GLENSC}/dmraid/pr60"), "pr60")
     assert (empty.error, empty.logical_drives, empty.worst) == ("no raid disks", (), "ok")
     # case 3: .ddf1_disks: /dev/sdb(GROUP, ...): ok, /dev/sda(GROUP, ...): ok -> OK
-    g = dmraid.parse(fixture("dmraid", "issue129/dmraid-r"), "r")
+    g = dmraid.parse(read_corpus(f"{GLENSC}/dmraid/issue129/dmraid-r"), "r")
     assert [(ld.id, ld.level, ld.status) for ld in g.logical_drives] == [(".ddf1_disks", None, "ok")]
     assert _pds(g) == {"/dev/sdb": "ok", "/dev/sda": "ok"} and g.worst == "ok"
-    s = dmraid.parse(fixture("dmraid", "issue129/dmraid-s"), "s")
+    s = dmraid.parse(read_corpus(f"{GLENSC}/dmraid/issue129/dmraid-s"), "s")
     assert [(ld.id, ld.level, ld.status, ld.size_bytes) for ld in s.logical_drives] == [
         ("ddf1_all", "raid1", "ok", 1953253376 * 512)
     ]
@@ -562,7 +578,7 @@ DM_CASES = {
 @pytest.mark.parametrize("case", sorted(DM_CASES))
 def test_dmsetup_check_raid_cases(case: int) -> None:
     rel, names, worst = DM_CASES[case]
-    r = dmsetup.parse(fixture("dmsetup", rel), rel)
+    r = dmsetup.parse(read_corpus(f"{DM}/{rel}"), rel)
     _check_shape(r)
     assert sorted(ld.id for ld in r.logical_drives) == sorted(names)
     assert r.worst == worst
@@ -596,14 +612,14 @@ def test_dmsetup_dead_legs_resync_and_plain_lvm() -> None:
     }
     assert _pds(r)["vg-r1:0"] == "failed" and _pds(r)["vg-r5:0"] == "rebuilding"
     assert _pds(r)["254:2"] == "failed" and _pds(r)["254:0"] == "failed"  # the mirror's disk log
-    plain = dmsetup.parse(fixture("dmsetup", "pr-134/lvm-only"), "lvm-only")
+    plain = dmsetup.parse(read_corpus(f"{GLENSC}/dm/pr-134/lvm-only"), "lvm-only")
     assert plain.logical_drives == () and plain.worst == "ok"
     assert dmsetup.parse("No devices found\n", "x").logical_drives == ()
 
 
 def test_gdth_check_raid_cases() -> None:
     # case 1: Array 0(RAID-5) ready; Logical Drives: 0,1,2,3=ok -> OK
-    r1 = gdth.parse(fixture("gdth", "test1/0"), "test1")
+    r1 = gdth.parse(read_corpus(f"{GLENSC}/gdth/test1/0"), "test1")
     assert _lds(r1) == {"array 0": ("ok", "ready")} and r1.worst == "ok"
     assert r1.logical_drives[0].members == ("B/00/0", "B/01/0", "B/03/0", "B/04/0")
     assert set(_pds(r1).values()) == {"ok"}  # the SCA HSBP backplane is not a disk
@@ -612,18 +628,18 @@ def test_gdth_check_raid_cases() -> None:
     b01 = next(p for p in r1.physical_drives if p.id == "B/01/0")
     assert (b01.media_errors, b01.other_errors, b01.model) == (3, 7992, "SEAGATE ST373453LC")
     # case 2: Array 0(RAID-5) fail -> CRITICAL (GDT "fail": a member lost, no redundancy)
-    r2 = gdth.parse(fixture("gdth", "test-fail/0"), "test-fail")
+    r2 = gdth.parse(read_corpus(f"{GLENSC}/gdth/test-fail/0"), "test-fail")
     assert _lds(r2) == {"array 0": ("degraded", "fail")} and r2.worst == "critical"
     assert len(r2.logical_drives[0].members) == 6
     # case 3: Array(RAID-1) ok; Logical Drives: 11=ok -> OK. "11" is check_raid reading the Slave
     # Number line over the Number line: logical drive 0 is the RAID-1, 11 its mirror half.
-    r3 = gdth.parse(fixture("gdth", "test-mammoth/0"), "mammoth")
+    r3 = gdth.parse(read_corpus(f"{GLENSC}/gdth/test-mammoth/0"), "mammoth")
     assert _lds(r3) == {"0": ("ok", "ok, slave 11 ok")} and r3.worst == "ok"
     assert r3.logical_drives[0].level == "raid1"
     # case 4: check_raid WARNING "Array(RAID-1) ok (1 missing drives)", and disk B/00/0 with 288
     # grown defects, not assigned. A two-way mirror missing a drive has no redundancy left: degraded
     # -> critical here (the controller's own log says "Array Drive 0: FAIL state entered").
-    r4 = gdth.parse(fixture("gdth", "test-missingdrv/0"), "missingdrv")
+    r4 = gdth.parse(read_corpus(f"{GLENSC}/gdth/test-missingdrv/0"), "missingdrv")
     assert _lds(r4) == {"0": ("degraded", "ok, 1 missing drive(s)")} and r4.worst == "critical"
     b00 = next(p for p in r4.physical_drives if p.id == "B/00/0")
     assert (b00.status, b00.state, b00.media_errors) == ("unconfigured", "not assigned", 288)
@@ -631,7 +647,7 @@ def test_gdth_check_raid_cases() -> None:
 
 def test_ips_check_raid_case() -> None:
     # 1:Okay, 2:Critical -> CRITICAL
-    r = ips.parse(fixture("ips", "test1"), "test1")
+    r = ips.parse(read_corpus(f"{GLENSC}/ips/test1"), "test1")
     _check_shape(r)
     assert [(ld.controller, ld.id, ld.level, ld.state, ld.status) for ld in r.logical_drives] == [
         ("1", "1", "raid1", "Okay (OKY)", "ok"),
@@ -648,7 +664,7 @@ def test_ips_check_raid_case() -> None:
 
 def test_dpt_i2o_check_raid_case() -> None:
     # 0,0,0:online, 0,5,0:online, 0,6,0:online -> OK
-    r = dpt_i2o.parse(fixture("dpt_i2o", "0"), "/proc/scsi/dpt_i2o/0")
+    r = dpt_i2o.parse(read_corpus(f"{GLENSC}/dpt_i2o/0"), "/proc/scsi/dpt_i2o/0")
     assert [(ld.id, ld.name, ld.level, ld.state, ld.status) for ld in r.logical_drives] == [
         ("0,0,0", "ADAPTEC RAID-10", "raid10", "online", "ok")
     ]
@@ -662,13 +678,13 @@ def test_dpt_i2o_check_raid_case() -> None:
         "380E",
     )
     assert r.worst == "ok"
-    offline = fixture("dpt_i2o", "0").replace("Lun=0)  (online)", "Lun=0)  (offline)", 1)
+    offline = read_corpus(f"{GLENSC}/dpt_i2o/0").replace("Lun=0)  (online)", "Lun=0)  (offline)", 1)
     assert dpt_i2o.parse(offline, "x").worst == "critical"
 
 
 def test_afacli_check_raid_case() -> None:
     # 0/00/0:Normal, 0/01/0:Normal -> OK
-    r = afacli.parse(fixture("afacli", "container.list"), "container.list")
+    r = afacli.parse(read_corpus(f"{GLENSC}/afacli/container.list"), "container.list")
     (ld,) = r.logical_drives
     assert (ld.controller, ld.id, ld.name, ld.level, ld.state, ld.status, ld.os_device) == (
         "afa0",
@@ -684,7 +700,7 @@ def test_afacli_check_raid_case() -> None:
         "0:00:0": ("Normal", "ok"),
         "0:01:0": ("Normal", "ok"),
     }
-    broken = fixture("afacli", "container.list").replace(
+    broken = read_corpus(f"{GLENSC}/afacli/container.list").replace(
         "465GB Normal                        1", "465GB Missing                       1"
     )
     rb = afacli.parse(broken, "x")
@@ -731,7 +747,7 @@ METASTAT_CASES = {
 @pytest.mark.parametrize("case", sorted(METASTAT_CASES))
 def test_metastat_check_raid_cases(case: int) -> None:
     rel, states = METASTAT_CASES[case]
-    r = metastat.parse(fixture("metastat", rel), rel)
+    r = metastat.parse(read_corpus(f"{METASTAT}/{rel}"), rel)
     _check_shape(r)
     assert r.worst == "ok" and r.warnings == ()
     assert {ld.id: ld.state for ld in r.logical_drives} == states
@@ -779,26 +795,26 @@ def test_metastat_needs_maintenance_resync_and_no_databases() -> None:
     }
     assert _pds(r) == {"c0t0d0s0": "failed", "c0t1d0s0": "ok", "c0t5d0s0": "ok"}
     assert r.worst == "critical"
-    none = metastat.parse(fixture("metastat", "metastat-snapshot-no-mirrors"), "x")
+    none = metastat.parse(read_corpus(f"{GLENSC}/metastat/metastat-snapshot-no-mirrors"), "x")
     assert none.error == "metastat: winn-syslogany-1: there are no existing databases"
     assert none.logical_drives == ()
     with pytest.raises(ParseError, match="metastat -p"):
-        metastat.parse(fixture("metastat", "metastat-snapshot-mirrors"), "metastat -p")
+        metastat.parse(read_corpus(f"{GLENSC}/metastat/metastat-snapshot-mirrors"), "metastat -p")
 
 
 def test_lsscsi_is_a_device_listing_not_a_raid_status() -> None:
     # check_lsscsi.t checks the scan only (the plugin has no status of its own)
-    with_sg = lsscsi.scan(fixture("lsscsi", "lsscsi-with-sg-module"), "with-sg")
+    with_sg = lsscsi.scan(read_corpus(f"{GLENSC}/lsscsi/lsscsi-with-sg-module"), "with-sg")
     assert with_sg == (
         lsscsi.ScsiDevice("0:0:0:0", "disk", "HP", "LOGICAL VOLUME", "5.14", "/dev/sda", "/dev/sg1"),
         lsscsi.ScsiDevice("0:3:0:0", "storage", "HP", "P410i", "5.14", None, "/dev/sg0"),
     )
-    no_sg = lsscsi.scan(fixture("lsscsi", "lsscsi-no-sg-module"), "no-sg")
+    no_sg = lsscsi.scan(read_corpus(f"{GLENSC}/lsscsi/lsscsi-no-sg-module"), "no-sg")
     assert [(d.hctl, d.type, d.model, d.devnode, d.sgnode) for d in no_sg] == [
         ("0:0:0:0", "disk", "LOGICAL VOLUME", "/dev/sda", None),
         ("0:3:0:0", "storage", "P410i", None, None),
     ]
-    (dvd,) = lsscsi.scan(fixture("lsscsi", "lsscsi.argos"), "argos")
+    (dvd,) = lsscsi.scan(read_corpus(f"{GLENSC}/lsscsi/lsscsi.argos"), "argos")
     assert (dvd.type, dvd.vendor, dvd.model, dvd.rev, dvd.devnode, dvd.sgnode) == (
         "cd/dvd",
         "HL-DT-ST",
@@ -807,10 +823,10 @@ def test_lsscsi_is_a_device_listing_not_a_raid_status() -> None:
         "/dev/sr0",
         "/dev/sg0",
     )
-    pavo = lsscsi.scan(fixture("lsscsi", "lsscsi.pavo2"), "pavo2")
+    pavo = lsscsi.scan(read_corpus(f"{GLENSC}/lsscsi/lsscsi.pavo2"), "pavo2")
     assert [d.model for d in pavo] == ["P2000G3 FC/iSCSI"] * 6 and pavo[0].type == "enclosu"
-    for rel in ("lsscsi-with-sg-module", "lsscsi.pavo2"):
-        text = fixture("lsscsi", rel)
+    for rel in (f"{GLENSC}/lsscsi/lsscsi-with-sg-module", f"{GLENSC}/lsscsi/lsscsi.pavo2"):
+        text = read_corpus(rel)
         assert detect_tool(text) is lsscsi
         with pytest.raises(ParseError, match="carries no RAID health"):
             parse_hwraid(text, rel)
@@ -818,9 +834,9 @@ def test_lsscsi_is_a_device_listing_not_a_raid_status() -> None:
 
 def test_proc_texts_are_not_confused() -> None:
     texts = {
-        gdth: fixture("gdth", "test1/0"),
-        ips: fixture("ips", "test1"),
-        dpt_i2o: fixture("dpt_i2o", "0"),
+        gdth: read_corpus(f"{GLENSC}/gdth/test1/0"),
+        ips: read_corpus(f"{GLENSC}/ips/test1"),
+        dpt_i2o: read_corpus(f"{GLENSC}/dpt_i2o/0"),
     }
     for mod, text in texts.items():
         assert [m for m in (gdth, ips, dpt_i2o) if m.detect(text)] == [mod]
