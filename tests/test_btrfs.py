@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import FIXTURES, HOSTS, REPO, corpus_files, needs_corpus
+from conftest import FIXTURES, HOSTS, REPO, corpus_files, corpus_path, needs_corpus
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -34,6 +34,8 @@ from raidwatch.parsers.btrfs import (
 )
 from raidwatch.probe import ReplayProbe
 
+# This project's own VM recordings (tests/fixtures/btrfs/SOURCES.md). The real third-party outputs (the
+# linux-btrfs mailing list's) are read in place from ../shared/corpus/btrfs/linux-btrfs-ml-archive/.
 FIX = FIXTURES / "btrfs"
 MIRROR = HOSTS / "btrfs-loop-mirror"
 DEGRADED = FIX / "host-loop-mirror-degraded"
@@ -44,7 +46,13 @@ TIB, GIB, MIB, KIB = 1 << 40, 1 << 30, 1 << 20, 1 << 10
 
 
 def parse_fixture(name: str) -> BtrfsShowResult | BtrfsStatsResult:
+    """One of this project's VM recordings in tests/fixtures/btrfs."""
     return parse_btrfs((FIX / name).read_text(), name)
+
+
+def parse_real(rel: str) -> BtrfsShowResult | BtrfsStatsResult:
+    """One real output, by its path in ../shared/corpus (the calling test skips without the corpus)."""
+    return parse_btrfs(corpus_path(rel).read_text(), rel)
 
 
 def counters(result: BtrfsStatsResult) -> dict[str, dict[str, int]]:
@@ -55,7 +63,7 @@ def counters(result: BtrfsStatsResult) -> dict[str, dict[str, int]]:
 
 
 def test_show_raid1_three_devices_from_the_mailing_list():
-    res = parse_fixture("rollo-fi-show-raid1-3dev.txt")
+    res = parse_real("btrfs/linux-btrfs-ml-archive/rollo-fi-show-raid1-3dev.txt")
     assert isinstance(res, BtrfsShowResult) and res.warnings == ()
     (fs,) = res.filesystems
     assert (fs.uuid, fs.label, fs.total_devices) == (ROLLO_UUID, "BTRFS1", 3)
@@ -70,7 +78,7 @@ def test_show_raid1_three_devices_from_the_mailing_list():
 
 
 def test_show_some_devices_missing():
-    (fs,) = parse_fixture("rollo-fi-show-some-devices-missing.txt").filesystems
+    (fs,) = parse_real("btrfs/linux-btrfs-ml-archive/rollo-fi-show-some-devices-missing.txt").filesystems
     assert fs.total_devices == 3 and len(fs.devices) == 2
     assert fs.some_missing and fs.missing_count == 1
     assert [d.path for d in fs.present_devices] == ["/dev/sdc1", "/dev/sdf"]
@@ -97,7 +105,8 @@ def test_show_degraded_mirror_marks_the_missing_device(name):
 
 def test_show_single_device_and_several_filesystems():
     single = (FIX / "vm-fi-show-single-dup.txt").read_text()
-    both = single + "\n" + (FIX / "rollo-fi-show-raid1-3dev.txt").read_text() + "btrfs-progs v6.2\n"
+    rollo = corpus_path("btrfs/linux-btrfs-ml-archive/rollo-fi-show-raid1-3dev.txt").read_text()
+    both = single + "\n" + rollo + "btrfs-progs v6.2\n"
     res = parse_filesystem_show(both, "both")
     assert [(f.label, f.total_devices) for f in res.filesystems] == [("rwtest", 1), ("BTRFS1", 3)]
     assert res.warnings == ()
@@ -128,7 +137,7 @@ def test_parse_size():
 
 
 def test_stats_with_huge_counters_from_the_mailing_list():
-    res = parse_fixture("rollo-device-stats-errors.txt")
+    res = parse_real("btrfs/linux-btrfs-ml-archive/rollo-device-stats-errors.txt")
     assert isinstance(res, BtrfsStatsResult)
     by = counters(res)
     assert list(by) == ["/dev/sdc1", "/dev/sdf", "/dev/sde"]
@@ -213,7 +222,7 @@ def test_to_json_shapes():
         "used_bytes": 0,
         "missing": True,
     }
-    stats = to_json(parse_fixture("rollo-device-stats-errors.txt"))
+    stats = to_json(parse_real("btrfs/linux-btrfs-ml-archive/rollo-device-stats-errors.txt"))
     assert stats["format"] == "stats" and stats["devices"][2]["counters"]["flush_io_errs"] == 310
 
 
@@ -557,12 +566,16 @@ def _parse_kind_registered() -> bool:
 
 @pytest.mark.skipif(not _parse_kind_registered(), reason="`raidwatch parse btrfs` is not registered yet")
 @pytest.mark.parametrize(
-    ("name", "fmt"),
-    [("rollo-device-stats-errors.txt", "stats"), ("vm-fi-show-raid1-degraded-raw.txt", "show")],
+    ("where", "name", "fmt"),
+    [
+        ("corpus", "btrfs/linux-btrfs-ml-archive/rollo-device-stats-errors.txt", "stats"),
+        ("vm", "vm-fi-show-raid1-degraded-raw.txt", "show"),
+    ],
 )
-def test_cli_parse_btrfs(name, fmt):
+def test_cli_parse_btrfs(where, name, fmt):
+    path = corpus_path(name) if where == "corpus" else FIX / name
     res = subprocess.run(
-        [sys.executable, "-m", "raidwatch", "parse", "btrfs", str(FIX / name), "--json"],
+        [sys.executable, "-m", "raidwatch", "parse", "btrfs", str(path), "--json"],
         capture_output=True,
         text=True,
         timeout=60,

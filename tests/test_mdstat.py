@@ -6,7 +6,7 @@ import contextlib
 import re
 
 import pytest
-from conftest import CORPUS, FIXTURES, corpus_files, expected_for, needs_corpus
+from conftest import CORPUS, FIXTURES, corpus_files, corpus_path, expected_for, needs_corpus
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,16 +14,25 @@ from raidwatch.errors import ParseError
 from raidwatch.model import MemberState, SyncAction
 from raidwatch.parsers.mdstat import parse_mdstat
 
+# Hand-made files only (tests/fixtures/mdstat/SOURCES.md); the real outputs are read in place from
+# ../shared/corpus/mdstat/ (glensc-check-raid/, prometheus-procfs/), by their corpus path.
 MD = FIXTURES / "mdstat"
 
 
-def arrays(name: str) -> dict:
+def arrays(rel: str) -> dict:
+    """The arrays of one real /proc/mdstat, by its path in ../shared/corpus (skips without the corpus)."""
+    res = parse_mdstat(corpus_path(rel).read_text(), rel)
+    return {a.name: a for a in res.arrays}
+
+
+def handmade_arrays(name: str) -> dict:
+    """The arrays of one hand-made file in tests/fixtures/mdstat."""
     res = parse_mdstat((MD / name).read_text(), name)
     return {a.name: a for a in res.arrays}
 
 
 def test_clean_raid1_pair():
-    a = arrays("checkraid-issue64")["md1"]
+    a = arrays("mdstat/glensc-check-raid/issue64")["md1"]
     assert (a.level, a.state, a.raid_disks, a.in_sync_disks, a.degraded) == ("raid1", "active", 2, 2, False)
     assert [(m.device, m.slot, m.state) for m in a.members] == [
         ("sdc2", 0, MemberState.ACTIVE),
@@ -33,13 +42,13 @@ def test_clean_raid1_pair():
 
 
 def test_auto_read_only_is_read_only_too():
-    md = arrays("checkraid-issue64")
+    md = arrays("mdstat/glensc-check-raid/issue64")
     assert md["md2"].auto_read_only and md["md2"].read_only
     assert not md["md1"].read_only
 
 
 def test_degraded_with_failed_member():
-    a = arrays("checkraid-mdstat-failed")["md0"]
+    a = arrays("mdstat/glensc-check-raid/mdstat-failed")["md0"]
     assert (a.level, a.raid_disks, a.in_sync_disks, a.degraded, a.status_map) == ("raid5", 3, 2, True, "U_U")
     assert [m.device for m in a.failed_members] == ["sdc1"]
     assert a.size_bytes == 8385664 * 1024
@@ -47,13 +56,13 @@ def test_degraded_with_failed_member():
 
 def test_failed_extra_member_in_full_array_is_not_degraded():
     # [5/5] with a sixth device marked (F): every role is filled, one faulty extra sits in the array
-    a = arrays("checkraid-issue164")["md1"]
+    a = arrays("mdstat/glensc-check-raid/issue164")["md1"]
     assert a.raid_disks == 5 and a.in_sync_disks == 5 and not a.degraded
     assert [m.device for m in a.failed_members] == ["sdh1"]
 
 
 def test_recovery_progress_eta_speed_and_target():
-    md = arrays("checkraid-pr28_2")
+    md = arrays("mdstat/glensc-check-raid/pr28_2")
     a = md["md0"]
     assert a.degraded and a.in_sync_disks == 1
     s = a.sync
@@ -70,44 +79,44 @@ def test_recovery_progress_eta_speed_and_target():
 
 
 def test_resync_delayed_is_queued_not_running():
-    md = arrays("checkraid-pr28_2")
+    md = arrays("mdstat/glensc-check-raid/pr28_2")
     s = md["md1"].sync
     assert s.action is SyncAction.RESYNC and s.delayed and not s.running and s.progress is None
 
 
 def test_resync_pending_and_delayed_in_procfs_sample():
-    md = arrays("procfs-19-arrays")
+    md = arrays("mdstat/prometheus-procfs/mdstat")
     assert md["md11"].sync.pending and not md["md11"].sync.running and md["md11"].auto_read_only
     assert md["md9"].sync.delayed and md["md9"].sync.action is SyncAction.RESYNC
 
 
 def test_resync_running():
-    s = arrays("checkraid-mdstat-resync")["md2"].sync
+    s = arrays("mdstat/glensc-check-raid/mdstat-resync")["md2"].sync
     assert s.action is SyncAction.RESYNC and s.running and s.progress == pytest.approx(0.112)
     assert s.speed_kib_s == 54928 and s.finish_seconds == pytest.approx(197.2 * 60)
 
 
 def test_check_is_a_scrub():
-    a = arrays("checkraid-pr24")["md2"]
+    a = arrays("mdstat/glensc-check-raid/pr24")["md2"]
     assert a.sync.action is SyncAction.CHECK and a.sync.action.is_scrub and not a.degraded
     assert a.sync.progress == pytest.approx(0.983)
 
 
 def test_reshape_raid6_two_missing_is_degraded():
-    a = arrays("checkraid-issue43-reshape")["md0"]
+    a = arrays("mdstat/glensc-check-raid/issue43/reshape")["md0"]
     assert a.level == "raid6" and a.status_map == "UUUU__" and a.degraded
     assert a.sync.action is SyncAction.RESHAPE and a.sync.progress == pytest.approx(0.484)
     assert len(a.spare_members) == 2 and a.metadata == "0.91"
 
 
 def test_raid6_recovery_two_targets():
-    a = arrays("checkraid-issue43-recovery")["md0"]
+    a = arrays("mdstat/glensc-check-raid/issue43/recovery")["md0"]
     assert (a.raid_disks, a.in_sync_disks) == (6, 4)
     assert sorted(m.device for m in a.members if m.rebuilding) == ["sde1", "sdf1"]
 
 
 def test_spares_and_failed_counted():
-    md = arrays("procfs-19-arrays")
+    md = arrays("mdstat/prometheus-procfs/mdstat")
     md6 = md["md6"]
     assert [m.device for m in md6.failed_members] == ["sdb2"]
     assert [m.device for m in md6.spare_members] == ["sdc"]
@@ -117,16 +126,16 @@ def test_spares_and_failed_counted():
 
 
 def test_raid0_and_linear_have_no_redundancy():
-    md = arrays("checkraid-mdstat-linear")
+    md = arrays("mdstat/glensc-check-raid/mdstat-linear")
     assert md["md0"].level == "linear" and not md["md0"].redundant_by_level
     assert md["md0"].raid_disks == 2 and md["md0"].in_sync_disks == 2 and not md["md0"].degraded
-    r0 = arrays("checkraid-mdstat-raid0")["md2"]
+    r0 = arrays("mdstat/glensc-check-raid/mdstat-raid0")["md2"]
     assert r0.level == "raid0" and not r0.redundant_by_level
     assert {m.device for m in r0.members} == {"dm-14", "dm-15"}
 
 
 def test_external_metadata_container_and_member():
-    md = arrays("checkraid-issue34")
+    md = arrays("mdstat/glensc-check-raid/issue34")
     container, member = md["md0"], md["md127"]
     assert container.is_container and container.state == "inactive" and container.metadata == "external:imsm"
     assert container.level == "container"
@@ -136,7 +145,7 @@ def test_external_metadata_container_and_member():
 
 
 def test_read_only_and_inactive():
-    md = arrays("procfs-19-arrays")
+    md = arrays("mdstat/prometheus-procfs/mdstat")
     assert md["md101"].read_only and not md["md101"].auto_read_only
     # md4: "inactive raid1 ... [2/2] [UU]". An inactive array serves nothing, whatever the
     # status map says; procfs reports DisksActive 0 and so do we (in_sync_disks 0, not degraded:
@@ -154,7 +163,7 @@ def test_old_kernel_format():
 
 
 def test_flags_journal_replacement_writemostly_and_raid10_copies():
-    md = arrays("flags-journal-replacement-writemostly")
+    md = handmade_arrays("flags-journal-replacement-writemostly")
     journal = next(m for m in md["md5"].members if m.device == "sdf1")
     assert journal.flags == ("journal",) and journal.state is MemberState.ACTIVE
     md3 = {m.device: m for m in md["md3"].members}
@@ -165,13 +174,13 @@ def test_flags_journal_replacement_writemostly_and_raid10_copies():
 
 
 def test_no_arrays():
-    res = parse_mdstat((MD / "checkraid-mdstat-none").read_text())
+    res = parse_mdstat(corpus_path("mdstat/glensc-check-raid/mdstat-none").read_text())
     assert res.arrays == () and res.warnings == ()
 
 
 def test_unknown_lines_are_tolerated_and_reported():
     text = (
-        (MD / "checkraid-issue64")
+        corpus_path("mdstat/glensc-check-raid/issue64")
         .read_text()
         .replace("unused devices", "      some future kernel line\nunused devices")
     )
@@ -322,7 +331,11 @@ def test_fuzz_plausible_lines(lines):
 
 
 def test_one_unreadable_array_hides_nothing_else():
-    text = (MD / "checkraid-issue64").read_text().replace("md1 : active raid1", "md1 : exploded raid1")
+    text = (
+        corpus_path("mdstat/glensc-check-raid/issue64")
+        .read_text()
+        .replace("md1 : active raid1", "md1 : exploded raid1")
+    )
     res = parse_mdstat(text, "mdstat")
     assert [a.name for a in res.arrays] == ["md2", "md0"]
     assert len(res.errors) == 1 and "md1" in str(res.errors[0]) and "exploded" in str(res.errors[0])

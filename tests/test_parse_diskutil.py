@@ -1,4 +1,9 @@
-"""Tests for the diskutil parser: AppleRAID list/checkRAID text and plists, `diskutil info -plist`."""
+"""Tests for the diskutil parser: AppleRAID list/checkRAID text and plists, `diskutil info -plist`.
+
+The real outputs are read in place from ../shared/corpus/diskutil/ (znerol-rotavault/,
+macos-raid-rebuild-guide/, xymon-appleraid/), by corpus path; nothing of them is copied into this
+repository. Shapes the corpus lacks are written inline below from diskutil's documented layout.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, FIXTURES, corpus_files, expected_for, needs_corpus
+from conftest import CORPUS, corpus_files, corpus_path, expected_for, needs_corpus
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,12 +33,49 @@ from raidwatch.parsers.diskutil import (
     to_json,
 )
 
-FIX = FIXTURES / "diskutil"
 DISKUTIL_CORPUS = CORPUS / "diskutil"
 
+# The real outputs the explicit-value tests read, in place, by their path in ../shared/corpus
+# (see ../shared/corpus/SOURCES.md for upstream, commit and license); the tests skip without the corpus.
+LIST_OK = "diskutil/znerol-rotavault/diskutil-appleraid-list-ok.txt"
+LIST_DEGRADED_FAILED = "diskutil/znerol-rotavault/diskutil-appleraid-list-degraded-failed.txt"
+LIST_DEGRADED_MISSING = "diskutil/znerol-rotavault/diskutil-appleraid-list-degraded-missing.txt"
+LIST_10_6_REBUILDING = "diskutil/znerol-rotavault/diskutil-appleraid-list-10.6.txt"
+LIST_10_5_REBUILDING = "diskutil/znerol-rotavault/diskutil-appleraid-list-10.5-rebuild.txt"
+LIST_NO_SETS = "diskutil/znerol-rotavault/diskutil-appleraid-list-no-raidsets-found.txt"
+LIST_CONTROLLER_FAILED = "diskutil/znerol-rotavault/diskutil-appleraid-controller-failed.txt"
+OPERATION_ADD_MEMBER_ERROR = "diskutil/znerol-rotavault/diskutil-appleraid-add-member-from-existing-set"
+INFO_RAID_SET_DISK4 = "diskutil/znerol-rotavault/disk4.plist"
+INFO_RAID_MEMBER_DISK3S1 = "diskutil/znerol-rotavault/disk3s1.plist"
+INFO_RAID_MEMBER_REBUILDING_DISK3S1 = (
+    "diskutil/znerol-rotavault/diskutil-info-member-rebuilding-disk3s1.plist"
+)
+CHECKRAID_REBUILDING = "diskutil/macos-raid-rebuild-guide/checkraid-rebuilding.txt"
+CHECKRAID_DEGRADED_FAILED = "diskutil/macos-raid-rebuild-guide/checkraid-degraded-failed.txt"
+CHECKRAID_ONE_MEMBER = "diskutil/macos-raid-rebuild-guide/checkraid-one-member.txt"
+LIST_NAME_WITH_SPACE = "diskutil/xymon-appleraid/list-online.txt"
+REAL_OUTPUTS = [
+    LIST_OK,
+    LIST_DEGRADED_FAILED,
+    LIST_DEGRADED_MISSING,
+    LIST_10_6_REBUILDING,
+    LIST_10_5_REBUILDING,
+    LIST_NO_SETS,
+    LIST_CONTROLLER_FAILED,
+    OPERATION_ADD_MEMBER_ERROR,
+    INFO_RAID_SET_DISK4,
+    INFO_RAID_MEMBER_DISK3S1,
+    INFO_RAID_MEMBER_REBUILDING_DISK3S1,
+    CHECKRAID_REBUILDING,
+    CHECKRAID_DEGRADED_FAILED,
+    CHECKRAID_ONE_MEMBER,
+    LIST_NAME_WITH_SPACE,
+]
 
-def fixture(name: str) -> str:
-    return (FIX / name).read_text()
+
+def fixture(rel: str) -> str:
+    """One real diskutil output, by its path in ../shared/corpus (the calling test skips without it)."""
+    return corpus_path(rel).read_text()
 
 
 def only_set(result: AppleRaidList) -> AppleRaidSet:
@@ -42,11 +84,11 @@ def only_set(result: AppleRaidList) -> AppleRaidSet:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# fixtures with explicit values (run without the corpus)
+# real outputs with explicit values (read in place from ../shared/corpus/diskutil/; skip without it)
 
 
 def test_healthy_mirror() -> None:
-    res = parse_appleraid_list(fixture("list-ok.txt"), "list-ok.txt")
+    res = parse_appleraid_list(fixture(LIST_OK), LIST_OK)
     assert res.ok and res.style == "appleraid-sets" and res.declared_count == 1 and not res.warnings
     s = only_set(res)
     a = s.array
@@ -75,7 +117,7 @@ def test_healthy_mirror() -> None:
 
 
 def test_degraded_failed_member() -> None:
-    s = only_set(parse_appleraid_list(fixture("list-degraded-failed.txt")))
+    s = only_set(parse_appleraid_list(fixture(LIST_DEGRADED_FAILED)))
     a = s.array
     assert (a.state, a.array_state, a.degraded, a.raid_disks, a.in_sync_disks) == (
         "active",
@@ -90,7 +132,7 @@ def test_degraded_failed_member() -> None:
 
 
 def test_degraded_missing_member_has_no_device() -> None:
-    s = only_set(parse_appleraid_list(fixture("list-degraded-missing.txt")))
+    s = only_set(parse_appleraid_list(fixture(LIST_DEGRADED_MISSING)))
     missing = s.members[0]
     assert (missing.device, missing.kind, missing.status) == (None, "missing", "Missing/Damaged")
     # The model Member needs a name: the lost member's UUID is the only identity left.
@@ -105,7 +147,7 @@ def test_degraded_missing_member_has_no_device() -> None:
 
 
 def test_rebuilding_with_percent_two_sets() -> None:
-    res = parse_appleraid_list(fixture("list-10.6-rebuilding.txt"))
+    res = parse_appleraid_list(fixture(LIST_10_6_REBUILDING))
     assert [s.name for s in res.sets] == ["disk5", "disk6"] and res.declared_count == 2
     healthy, rebuilding = res.sets
     assert not healthy.array.degraded and healthy.device_node == "disk5"
@@ -127,7 +169,7 @@ def test_rebuilding_with_percent_two_sets() -> None:
 
 
 def test_leopard_raid_sets_format() -> None:
-    res = parse_checkraid(fixture("list-10.5-rebuilding.txt"), "10.5")
+    res = parse_checkraid(fixture(LIST_10_5_REBUILDING), "10.5")
     assert res.style == "raid-sets" and res.declared_count is None and not res.warnings
     s = only_set(res)
     # The set is *named* "disk2" (its volume name) while its device node is disk4 and disk2s1 a member.
@@ -142,7 +184,7 @@ def test_leopard_raid_sets_format() -> None:
 
 
 def test_checkraid_status_and_size_run_together() -> None:
-    s = only_set(parse_checkraid(fixture("checkraid-rebuilding.txt")))
+    s = only_set(parse_checkraid(fixture(CHECKRAID_REBUILDING)))
     assert [(m.index, m.device, m.status, m.size_bytes, m.rebuild_progress) for m in s.members] == [
         (0, "disk2s2", "Online", 4000443039744, None),
         (1, "disk3s2", "5% (Rebuilding)", 4000443039744, pytest.approx(0.05)),
@@ -152,7 +194,7 @@ def test_checkraid_status_and_size_run_together() -> None:
 
 
 def test_checkraid_without_header() -> None:
-    res = parse_checkraid(fixture("checkraid-degraded-failed.txt"))
+    res = parse_checkraid(fixture(CHECKRAID_DEGRADED_FAILED))
     assert res.style is None and res.declared_count is None
     s = only_set(res)
     assert (s.name, s.status, s.device_node, s.array.size_bytes) == (
@@ -168,7 +210,7 @@ def test_checkraid_without_header() -> None:
 
 
 def test_one_member_mirror_reports_online() -> None:
-    res = parse_checkraid(fixture("checkraid-one-member.txt"))
+    res = parse_checkraid(fixture(CHECKRAID_ONE_MEMBER))
     assert any("2 set(s) found, 1 listed" in w for w in res.warnings)
     s = only_set(res)
     # diskutil says Online (the failed member was removed, so the set's complement is now one). We keep
@@ -178,7 +220,7 @@ def test_one_member_mirror_reports_online() -> None:
 
 
 def test_name_with_a_space() -> None:
-    s = only_set(parse_diskutil(fixture("list-name-with-space.txt")))  # type: ignore[arg-type]
+    s = only_set(parse_diskutil(fixture(LIST_NAME_WITH_SPACE)))  # type: ignore[arg-type]
     assert (s.name, s.rebuild_mode, s.device_node, s.array.size_bytes) == (
         "Toybox HDD",
         "automatic",
@@ -189,7 +231,7 @@ def test_name_with_a_space() -> None:
 
 
 def test_no_sets_is_an_empty_ok_result() -> None:
-    res = parse_appleraid_list(fixture("list-no-sets.txt"))
+    res = parse_appleraid_list(fixture(LIST_NO_SETS))
     assert (res.sets, res.no_sets, res.ok, res.error) == ((), True, True, None)
     # Leopard and earlier say it without "Apple".
     assert parse_checkraid("No RAID sets found\n").no_sets
@@ -199,14 +241,14 @@ def test_controller_error_is_a_result_not_an_exception() -> None:
     # rotavault's own test wants this to FAIL the parse. We return it with `error` set instead: the text is
     # well understood -- it is AppleRAID on the host that failed -- and the trailing "No AppleRAID sets
     # found" must not read as "no RAID here" (ok is False), which the collector turns into a Problem.
-    res = parse_appleraid_list(fixture("list-controller-failed.txt"))
+    res = parse_appleraid_list(fixture(LIST_CONTROLLER_FAILED))
     assert res.sets == () and not res.ok
     assert res.error == "AppleRAID: failed trying to get controller object, rc = 0xe00002c5."
     assert to_json(res)["error"] == res.error and to_json(res)["ok"] is False
 
 
 def test_operation_output() -> None:
-    res = parse_diskutil(fixture("operation-add-member-error.txt"))
+    res = parse_diskutil(fixture(OPERATION_ADD_MEMBER_ERROR))
     assert res == AppleRaidOperation(
         target="disk4",
         set_name="raid",
@@ -217,7 +259,7 @@ def test_operation_output() -> None:
 
 
 def test_info_plist_of_a_raid_set() -> None:
-    info = parse_diskutil_info_plist(fixture("info-raid-set-disk4.plist"), "disk4.plist")
+    info = parse_diskutil_info_plist(fixture(INFO_RAID_SET_DISK4), INFO_RAID_SET_DISK4)
     assert (info.device_identifier, info.parent_whole_disk, info.whole_disk) == ("disk4", "disk4", True)
     assert (info.raid_master, info.raid_slice) == (True, False)
     assert info.raid_set_uuid == "76898140-1ED1-41AB-931F-2E30D015829F"
@@ -237,7 +279,7 @@ def test_info_plist_of_a_raid_set() -> None:
 
 
 def test_info_plist_of_a_raid_member() -> None:
-    info = parse_diskutil(fixture("info-raid-member-disk3s1.plist"))
+    info = parse_diskutil(fixture(INFO_RAID_MEMBER_DISK3S1))
     assert isinstance(info, DiskInfo)
     assert (info.device_identifier, info.device_node, info.parent_whole_disk, info.whole_disk) == (
         "disk3s1",
@@ -249,7 +291,7 @@ def test_info_plist_of_a_raid_member() -> None:
     assert info.raid_member_uuid == "AC197DBA-3BBD-460C-8E1F-1960291E8242"
     assert (info.raid_member_status, info.raid_slice_number, info.raid_set_slice_count) == ("Online", 1, 2)
     assert info.mount_point is None and info.volume_name is None  # diskutil prints "" for both
-    rebuilding = parse_diskutil_info_plist(fixture("info-raid-member-rebuilding-disk3s1.plist"))
+    rebuilding = parse_diskutil_info_plist(fixture(INFO_RAID_MEMBER_REBUILDING_DISK3S1))
     assert (rebuilding.raid_member_status, rebuilding.raid_set_status, rebuilding.raid_set_name) == (
         "Rebuilding",
         "Degraded",
@@ -259,11 +301,11 @@ def test_info_plist_of_a_raid_member() -> None:
 
 
 def test_json_is_an_object_with_sets() -> None:
-    for name in sorted(p.name for p in FIX.iterdir() if p.suffix in (".txt", ".plist")):
-        out = to_json(parse_diskutil(fixture(name), name))
+    for rel in REAL_OUTPUTS:
+        out = to_json(parse_diskutil(fixture(rel), rel))
         json.dumps(out)
         assert isinstance(out, dict)
-    out = to_json(parse_diskutil(fixture("list-10.6-rebuilding.txt")))
+    out = to_json(parse_diskutil(fixture(LIST_10_6_REBUILDING)))
     assert out["kind"] == "appleraid-list" and len(out["sets"]) == 2
     s = out["sets"][1]
     assert s["device_node"] == "disk6" and s["array"]["level"] == "mirror" and s["array"]["state"] == "active"
@@ -430,9 +472,9 @@ def test_not_diskutil_raises_parse_error(text: str, why: str) -> None:
 
 def test_specific_parsers_reject_the_other_kinds() -> None:
     with pytest.raises(ParseError):
-        parse_diskutil_info_plist(fixture("list-ok.txt"))
+        parse_diskutil_info_plist(fixture(LIST_OK))
     with pytest.raises(ParseError):
-        parse_appleraid_plist(fixture("info-raid-set-disk4.plist"))
+        parse_appleraid_plist(fixture(INFO_RAID_SET_DISK4))
     with pytest.raises(ParseError):
         parse_diskutil_info_plist(plistlib.dumps({"AppleRAIDSets": []}).decode())
 
@@ -709,8 +751,6 @@ def test_corpus_expected(path: Path) -> None:
 # ---------------------------------------------------------------------------------------------------------
 # no input crashes the parser: only ParseError escapes
 
-_SAMPLES = sorted(FIX.glob("*.txt")) + sorted(FIX.glob("*.plist"))
-
 
 def _only_parse_error(text: str) -> None:
     try:
@@ -726,11 +766,12 @@ def test_random_text_never_crashes(text: str) -> None:
     _only_parse_error(text)
 
 
+@needs_corpus
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_mutated_outputs_never_crash(data: st.DataObject) -> None:
-    path = data.draw(st.sampled_from(_SAMPLES))
-    lines = path.read_text().splitlines()
+    rel = data.draw(st.sampled_from(REAL_OUTPUTS))
+    lines = fixture(rel).splitlines()
     for _ in range(data.draw(st.integers(0, 6))):
         op = data.draw(st.sampled_from(["drop", "dup", "replace", "cut", "swap"]))
         if not lines:

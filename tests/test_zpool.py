@@ -1,4 +1,4 @@
-"""ZFS: the zpool parser over the corpus and fixtures, the zfs collector, and /tank on a recorded host."""
+"""ZFS: the zpool parser over the corpus and hand-made files, the zfs collector, /tank on a recorded host."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import CORPUS, FIXTURES, HOSTS, REPO, corpus_files, needs_corpus
+from conftest import CORPUS, FIXTURES, HOSTS, REPO, corpus_files, corpus_path, needs_corpus
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -34,12 +34,16 @@ sys.path.insert(0, str(REPO / "tests"))
 import hostgen
 import hostgen_zfs
 
+# Hand-made files only (tests/fixtures/zpool/SOURCES.md). The real outputs are read in place from
+# ../shared/corpus/zpool/ (danjl1100-zpool-status-exporter/, netdata/), by their corpus path.
 ZP = FIXTURES / "zpool"
 ZFS05 = HOSTS / "zfs05-degraded-mirror"
 
 
 def status(name: str) -> ZpoolStatus:
-    res = parse_zpool((ZP / name).read_text(), name)
+    """A real output by its corpus path ("zpool/..."; skips without the corpus), else a hand-made file."""
+    path = corpus_path(name) if name.startswith("zpool/") else ZP / name
+    res = parse_zpool(path.read_text(), name)
     assert isinstance(res, ZpoolStatus)
     return res
 
@@ -60,13 +64,15 @@ def tree(v, depth=0):
 # ---------------------------------------------------------------------------------- the corpus
 
 
-def test_fixtures_are_the_corpus_files():
-    copies = [p for p in ZP.iterdir() if p.suffix == ".txt" and not p.name.startswith("handmade")]
-    assert len(copies) == 14
+def test_fixtures_are_hand_made_listed_and_no_corpus_copies():
+    # the real outputs are read from ../shared/corpus in place; only hand-made files live here
+    remaining = sorted(p.name for p in ZP.iterdir() if p.name != "SOURCES.md")
+    assert remaining and all(name.startswith("handmade-") for name in remaining), remaining
+    sources = (ZP / "SOURCES.md").read_text()
+    assert [name for name in remaining if f"`{name}`" not in sources] == []
     if CORPUS.is_dir():
-        for p in copies:
-            (src,) = [c for c in corpus_files("zpool") if c.name == p.name]
-            assert src.read_bytes() == p.read_bytes(), p.name
+        corpus = {b" ".join(c.read_bytes().split()) for c in corpus_files("zpool")}
+        assert [n for n in remaining if b" ".join((ZP / n).read_bytes().split()) in corpus] == []
 
 
 @needs_corpus
@@ -83,7 +89,7 @@ def test_every_corpus_file_parses():
 # The danjl1100 readings (.expected.txt): pool state, scan state, error state, every device state and
 # counter. Asserted here row by row, in ZFS's own terms.
 def test_01_corrupted_degraded_two_mirrors():
-    p = one("input-01-corrupted.txt")
+    p = one("zpool/danjl1100-zpool-status-exporter/input-01-corrupted.txt")
     assert (p.name, p.state) == ("dummy", "DEGRADED")
     assert p.status.startswith(
         "One or more devices could not be used because the label is missing or invalid."
@@ -115,7 +121,7 @@ def test_01_corrupted_degraded_two_mirrors():
 
 
 def test_02_online_with_data_errors():
-    p = one("input-02-online-data-corruption.txt")
+    p = one("zpool/danjl1100-zpool-status-exporter/input-02-online-data-corruption.txt")
     assert (p.name, p.state) == ("jeremy", "ONLINE")
     assert p.status.startswith("One or more devices has experienced an error resulting in data corruption.")
     assert p.see == "http://zfsonlinux.org/msg/ZFS-8000-8A"
@@ -131,7 +137,7 @@ def test_02_online_with_data_errors():
 
 
 def test_03_resilvered():
-    p = one("input-03-resilvered.txt")
+    p = one("zpool/danjl1100-zpool-status-exporter/input-03-resilvered.txt")
     assert (p.state, p.scan.function, p.scan.state) == ("ONLINE", "resilver", "finished")
     assert (p.scan.amount_bytes, p.scan.duration_seconds, p.scan.errors) == (21 * 1024, 0, 0)
     assert (p.errors, p.data_errors) == ("No known data errors", 0)
@@ -139,7 +145,7 @@ def test_03_resilvered():
 
 
 def test_04_scrub_in_progress():
-    p = one("input-04-scrub-progress.txt")
+    p = one("zpool/danjl1100-zpool-status-exporter/input-04-scrub-progress.txt")
     s = p.scan
     assert (s.function, s.state, s.running) == ("scrub", "in progress", True)
     assert s.when == "Sun Feb 11 11:54:20 2024"
@@ -152,7 +158,7 @@ def test_04_scrub_in_progress():
 
 
 def test_05_two_pools_feature_notice():
-    res = status("input-05-features.txt")
+    res = status("zpool/danjl1100-zpool-status-exporter/input-05-features.txt")
     assert [(p.name, p.state) for p in res.pools] == [("rpool", "ONLINE"), ("wilbur", "ONLINE")]
     rpool, wilbur = res.pools
     assert rpool.status.startswith("Some supported and requested features are not enabled on the pool.")
@@ -166,7 +172,7 @@ def test_05_two_pools_feature_notice():
 
 
 def test_06_removed():
-    p = one("input-06-removed.txt")
+    p = one("zpool/danjl1100-zpool-status-exporter/input-06-removed.txt")
     assert p.state == "DEGRADED" and p.status.startswith("One or more devices has been removed")
     assert p.scan.duration_seconds == 10 * 3600 + 42 * 60 + 32
     assert [(r[1], r[2]) for r in tree(p.root)] == [
@@ -178,7 +184,7 @@ def test_06_removed():
 
 
 def test_07_unavail_guid_was_path_three_way_mirror():
-    p = one("input-07-unavail.txt")
+    p = one("zpool/danjl1100-zpool-status-exporter/input-07-unavail.txt")
     lost, a, b = p.root.children[0].children
     assert (lost.name, lost.state, lost.checksum_errors) == ("12345678901234567890", "UNAVAIL", 100980)
     assert lost.was == "/dev/disk/by-id/ata-ST8000DM004-xxxxxx_redacted-part1"
@@ -187,8 +193,10 @@ def test_07_unavail_guid_was_path_three_way_mirror():
 
 
 def test_08_09_10_11():
-    assert one("input-08-features-alt.txt").status.startswith("Some supported features are not enabled")
-    s = one("input-09-scrub-cancel.txt").scan
+    assert one("zpool/danjl1100-zpool-status-exporter/input-08-features-alt.txt").status.startswith(
+        "Some supported features are not enabled"
+    )
+    s = one("zpool/danjl1100-zpool-status-exporter/input-09-scrub-cancel.txt").scan
     assert (s.function, s.state, s.when, s.progress) == (
         "scrub",
         "canceled",
@@ -197,14 +205,17 @@ def test_08_09_10_11():
     )
     # no scan line: danjl1100 reads 10 as NeverScanned and 11 as UnknownMissing; both print nothing, which
     # OpenZFS 2.x does when no scan ever ran: the same reading for both here (scan None)
-    new, broken = one("input-10-new-pool.txt"), one("input-11-degraded-no-scan.txt")
+    new, broken = (
+        one("zpool/danjl1100-zpool-status-exporter/input-10-new-pool.txt"),
+        one("zpool/danjl1100-zpool-status-exporter/input-11-degraded-no-scan.txt"),
+    )
     assert new.scan is None and broken.scan is None
     assert (new.name, new.status, new.data_errors) == ("milton", None, 0)
     assert [(r[1], r[2], r[6]) for r in tree(broken.root)][-1] == ("loop1", "UNAVAIL", "corrupted data")
 
 
 def test_zpool_list_p_faulted_pool():
-    res = parse_zpool((ZP / "zpool-list.txt").read_text())
+    res = parse_zpool(corpus_path("zpool/netdata/zpool-list.txt").read_text())
     assert isinstance(res, ZpoolList) and not res.scripted
     rpool, zion = (p.pool for p in res.pools)
     assert (rpool.name, rpool.size_bytes, rpool.alloc_bytes, rpool.free_bytes) == (
@@ -218,7 +229,7 @@ def test_zpool_list_p_faulted_pool():
 
 
 def test_zpool_list_v_logs_cache():
-    res = parse_zpool_list((ZP / "zpool-list-vdev-logs-cache.txt").read_text())
+    res = parse_zpool_list(corpus_path("zpool/netdata/zpool-list-vdev-logs-cache.txt").read_text())
     (p,) = res.pools
     assert "CKPOINT" in res.columns
     assert (p.pool.name, p.pool.health, p.pool.size_bytes) == ("rpool", "DEGRADED", 9981503995904)
@@ -233,7 +244,7 @@ def test_zpool_list_v_logs_cache():
         ("sdb2", 1, "cache", "ONLINE", 99000254464),
         ("wwn-0x500151795954c095-part2", 1, "cache", "UNAVAIL", None),
     ]
-    v = parse_zpool_list((ZP / "zpool-list-vdev.txt").read_text()).pools[0]
+    v = parse_zpool_list(corpus_path("zpool/netdata/zpool-list-vdev.txt").read_text()).pools[0]
     assert [x.name for x in v.vdevs] == ["mirror-0", "nvme2n1p3", "nvme0n1p3"]
     assert v.vdevs[0].frag_percent == 55 and v.vdevs[0].cap_percent == 41
 
@@ -312,18 +323,26 @@ def test_no_pools_and_not_zpool_output():
 
 
 def test_to_json_and_cli(tmp_path):
-    doc = to_json(status("input-07-unavail.txt"))
+    doc = to_json(status("zpool/danjl1100-zpool-status-exporter/input-07-unavail.txt"))
     assert doc["kind"] == "zpool-status"
     (pool,) = doc["pools"]
     assert pool["root"]["children"][0]["kind"] == "mirror"
     assert pool["root"]["children"][0]["children"][0]["was"].startswith("/dev/disk/by-id/")
-    json.dumps(to_json(parse_zpool((ZP / "zpool-list-vdev-logs-cache.txt").read_text())))
+    json.dumps(to_json(parse_zpool(corpus_path("zpool/netdata/zpool-list-vdev-logs-cache.txt").read_text())))
     from raidwatch import cli
 
     if "zpool" not in cli.PARSE_KINDS:
         pytest.skip("`zpool` is not registered in raidwatch.cli.PARSE_KINDS yet")
     res = subprocess.run(
-        [sys.executable, "-m", "raidwatch", "parse", "zpool", str(ZP / "input-01-corrupted.txt"), "--json"],
+        [
+            sys.executable,
+            "-m",
+            "raidwatch",
+            "parse",
+            "zpool",
+            str(corpus_path("zpool/danjl1100-zpool-status-exporter/input-01-corrupted.txt")),
+            "--json",
+        ],
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -406,7 +425,7 @@ def test_bundled_host_is_what_hostgen_writes(tmp_path):
         assert (made / rel).read_bytes() == (ZFS05 / rel).read_bytes(), rel
     # the recorded stdout is the corpus text with only the documented renames
     text = zpool_cmd(made).joinpath("stdout").read_text()
-    src = (ZP / "input-01-corrupted.txt").read_text()
+    src = corpus_path("zpool/danjl1100-zpool-status-exporter/input-01-corrupted.txt").read_text()
     assert text.split("config:")[0] == src.split("config:")[0].replace("pool: dummy", "pool: tank")
     assert json.loads(zpool_cmd(made).joinpath("cmd.json").read_text())["argv"] == list(STATUS_ARGV)
 
@@ -499,7 +518,12 @@ def test_unreadable_output_is_a_problem(zfs05):
 
 def test_data_errors_are_their_own_finding(zfs05):
     # an ONLINE pool whose error log names damaged files: not "sources disagree", damaged data
-    set_result(zfs05, stdout=(ZP / "input-02-online-data-corruption.txt").read_text())
+    set_result(
+        zfs05,
+        stdout=corpus_path(
+            "zpool/danjl1100-zpool-status-exporter/input-02-online-data-corruption.txt"
+        ).read_text(),
+    )
     inv = run_inventory(zfs05)
     (a,) = [a for a in inv.arrays if a.name == "zfs:jeremy"]
     assert a.data_errors == 1 and a.disagreements == ()
@@ -588,7 +612,7 @@ def test_lost_log_device_is_noted_not_counted():
 
 def test_paused_scrub_is_not_running():
     text = (
-        (ZP / "input-10-new-pool.txt")
+        corpus_path("zpool/danjl1100-zpool-status-exporter/input-10-new-pool.txt")
         .read_text()
         .replace(
             "config:",
@@ -606,7 +630,9 @@ def test_paused_scrub_is_not_running():
 
 
 def test_leaf_error_counters_are_member_errors(zfs05):
-    set_result(zfs05, stdout=(ZP / "input-07-unavail.txt").read_text())
+    set_result(
+        zfs05, stdout=corpus_path("zpool/danjl1100-zpool-status-exporter/input-07-unavail.txt").read_text()
+    )
     inv = run_inventory(zfs05)
     errors = {(a.name, m): n for a in inv.arrays for m, n in a.member_errors}
     assert list(errors.values()) == [100980]  # the UNAVAIL leaf's CKSUM count, and nothing invented
