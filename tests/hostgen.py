@@ -3,16 +3,14 @@
 The bundled hosts under tests/hosts/ were made with `python tests/hostgen.py` and are committed as
 data; each is what `raidwatch record` writes on such a machine: /proc/mdstat and mountinfo in the
 kernel's format, the /sys/block files the collectors read, `mdadm --detail` output in mdadm 4.x's
-format (layouts modelled on the recorded outputs in ../shared/corpus/mdstat and mdadm-detail), and one
-`smartctl` run per disk: REAL recorded smartctl text (../shared/corpus/smartctl-text and
-tests/fixtures/smartctl) with the identity lines set to the host's disk, under the exact argv the smart
-collector runs (tests/hosts/README.md lists every source and every edit).
+format, and one `smartctl` run per disk, rendered by our own smartctl renderer (tests/toolgen/smartctl.py)
+from values chosen here, under the exact argv the smart collector runs (tests/hosts/README.md says what
+each host shows). Nothing here is taken from a third-party recorded output.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import sys
 from dataclasses import dataclass, field
@@ -26,22 +24,21 @@ from raidwatch.collectors.smart import DiskTarget, smartctl_argv  # noqa: E402
 from raidwatch.parsers.sysblock import transport_from_link  # noqa: E402
 from raidwatch.probe import command_slug  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from toolgen import smartctl as sc  # noqa: E402
+
 HOSTS = Path(__file__).resolve().parent / "hosts"
-FIXTURES = REPO / "tests" / "fixtures" / "smartctl"
-CORPUS = REPO.parent / "shared" / "corpus" / "smartctl-text"
 GIB = 1024**3
 
 
 @dataclass
 class Smart:
-    """One recorded smartctl run for a disk: real text from `source`, the exit status smartctl gave."""
+    """One recorded smartctl run for a disk: what smartctl prints for `drive` (rendered by toolgen.smartctl,
+    exit status from its content), or one of smartctl's short answers, or no answer at all."""
 
-    source: str  # "fixtures:NAME" (tests/fixtures/smartctl) or "corpus:PATH" (../shared/corpus/smartctl-text)
-    rc: int | None = 0
-    edit: str | None = None  # a named edit (EDITS), said in tests/hosts/README.md
-    adapt: bool = True  # set the identity lines (model, serial, WWN, capacity) to the host's disk
-    timed_out: bool = False
-    missing: bool = False
+    drive: sc.Drive | None = None
+    answer: str = "report"  # report | standby | permission-denied | timed-out | missing
+    preamble: str = ""  # lines smartctl prints before the report (macOS: "CHECK POWER MODE not implemented")
 
 
 @dataclass
@@ -194,65 +191,29 @@ def mdadm_detail(a: MdArray, hostname: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _source_text(source: str) -> str:
-    kind, _, rel = source.partition(":")
-    path = (FIXTURES if kind == "fixtures" else CORPUS) / rel
-    if not path.is_file():
-        raise SystemExit(f"hostgen: {path}: missing (the corpus lives in ../shared/corpus beside the repo)")
-    return path.read_bytes().decode("utf-8", "replace")  # what the probe keeps of a command's output
+def wwn_hex(disk: Disk) -> str | None:
+    """The disk's NAA WWN as the hex digits smartctl prints ("naa.5000c500b1c2d3e4" -> "5000c500b1c2d3e4")."""
+    return disk.wwn.split(".", 1)[1] if disk.wwn and disk.wwn.startswith("naa.") else None
 
 
-def _ata_wwn(wwn: str) -> str:
-    """naa.5000c500b1c2d3e4 -> "5 000c50 0b1c2d3e4", as smartctl prints an ATA LU WWN."""
-    h = wwn.split(".", 1)[-1]
-    return f"{h[0]} {h[1:7]} {h[7:]}"
+def ata(disk: Disk, attributes: list[sc.Attr], **kw: object) -> sc.AtaDrive:
+    """An ATA drive for this disk: its identity (model, serial, WWN, size, rotation) plus what we choose."""
+    kw.setdefault("rpm", 7200 if disk.rotational else 0)
+    kw.setdefault("form_factor", "3.5 inches" if disk.rotational else "2.5 inches")
+    return sc.AtaDrive(
+        disk.model,
+        disk.serial,
+        kw.pop("firmware", "SN04"),
+        disk.size,
+        wwn_hex(disk),
+        attributes=attributes,
+        **kw,
+    )  # type: ignore[arg-type]
 
 
-def adapt_identity(text: str, disk: Disk) -> str:
-    """Put the host disk's model, serial, WWN and capacity into a recorded report (nothing else changes)."""
-
-    def line(key: str, value: str) -> None:
-        nonlocal text
-        text = re.sub(rf"^({re.escape(key)}:\s+).*$", lambda m: m.group(1) + value, text, flags=re.M)
-
-    line("Device Model", disk.model)
-    line("Model Number", disk.model)
-    line("Serial Number", disk.serial)
-    if disk.wwn and disk.wwn.startswith("naa."):
-        line("LU WWN Device Id", _ata_wwn(disk.wwn))
-    line("User Capacity", f"{disk.size:,} bytes [{disk.size / 1e9:.0f} GB]")
-    text = re.sub(r"^Model Family:.*\n", "", text, flags=re.M)  # the family of the original model
-    return text
-
-
-def failing_smart(text: str, rows: dict[str, str]) -> str:
-    """A real `smartctl -a` report turned failing: overall health FAILED, and the attribute rows
-    (ID + name -> the rest of the row, as smartctl prints it) replaced."""
-    text = text.replace(
-        "SMART overall-health self-assessment test result: PASSED\n",
-        "SMART overall-health self-assessment test result: FAILED!\n"
-        "Drive failure expected in less than 24 hours. SAVE ALL DATA.\n"
-        "See vendor-specific Attribute list for failed Attributes.\n",
-    )
-    for head, rest in rows.items():
-        text = re.sub(rf"^{re.escape(head)}\s+.*$", f"{head:<27} {rest}", text, flags=re.M)
-    assert "FAILED!" in text and all(rest in text for rest in rows.values())
-    return text
-
-
-def _edit_failing(text: str) -> str:
-    """A worn-out SSD: overall health FAILED, spare blocks below threshold now, many reallocations."""
-    return failing_smart(
-        text,
-        {
-            "  5 Reallocated_Sector_Ct": "0x0003   100   100   000    Pre-fail  Always       -       1460",
-            "179 Used_Rsvd_Blk_Cnt_Tot": "0x0003   100   100   000    Pre-fail  Always       -       1460",
-            "180 Unused_Rsvd_Blk_Cnt_Tot": "0x0033   003   003   005    Pre-fail  Always   FAILING_NOW 12",
-        },
-    )
-
-
-EDITS = {"failing": _edit_failing}
+def nvme(disk: Disk, **kw: object) -> sc.NvmeDrive:
+    eui = disk.wwn.split(".", 1)[1] if disk.wwn and disk.wwn.startswith("eui.") else None
+    return sc.NvmeDrive(disk.model, disk.serial, kw.pop("firmware", "2B2QEXM7"), disk.size, eui, **kw)  # type: ignore[arg-type]
 
 
 def smart_target(disk: Disk) -> DiskTarget:
@@ -294,18 +255,20 @@ def write_smart(d: Path, disk: Disk) -> None:
     if sm is None:
         return
     argv = smartctl_argv(smart_target(disk))
-    if sm.missing:
+    dev = argv[-1]
+    if sm.answer == "missing":
         write_command(d, argv, "", None, stderr=f"{argv[0]}: command not found", missing=True, duration=0)
-        return
-    if sm.timed_out:
+    elif sm.answer == "timed-out":
         write_command(d, argv, "", None, timed_out=True, duration=30.0)
-        return
-    text = _source_text(sm.source)
-    if sm.adapt:
-        text = adapt_identity(text, disk)
-    if sm.edit:
-        text = EDITS[sm.edit](text)
-    write_command(d, argv, text, sm.rc, duration=0.3)
+    elif sm.answer == "standby":
+        write_command(d, argv, sc.standby_text(), sc.STANDBY_RC, duration=0.02)
+    elif sm.answer == "permission-denied":
+        write_command(d, argv, sc.open_failed_text(dev), 2, duration=0.01)
+    else:
+        assert sm.drive is not None, f"{disk.name}: a SMART report needs a drive"
+        write_command(
+            d, argv, sc.render_text(sm.drive, preamble=sm.preamble), sc.exit_status(sm.drive), duration=0.3
+        )
 
 
 def write_host(
@@ -469,14 +432,58 @@ def _uuid(n: int) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
 
 
-# Real smartctl -a reports used for the bundled hosts (see tests/hosts/README.md).
-SSD_LITEON = "corpus:truenas-py-smart/sata_ssd_0_issue_49/_-d_ata_--all__dev_sda"
-SSD_INTEL = "corpus:truenas-py-smart/megaraid_ph_sata_hdd_1_issue_56/_-d_sat+megaraid,60_--all__dev_bus_0"
-HDD_ST2000 = "corpus:truenas-py-smart/sat_hdd_0_issue70/_-d_sat_--all__dev_sg2"
-HDD_OOS12000 = "corpus:truenas-py-smart/sata_hdd_0_issue42/_-d_ata_--all__dev_sdau"
-HDD_PENDING = "fixtures:ata-pending-st2000nm000a.txt"  # hand-edited: 8 pending, failed self-test
-STANDBY = "fixtures:standby-sda.txt"
-NVME_SAMSUNG = "corpus:truenas-py-smart/nvme_0/_-d_nvme_--all__dev_nvme0"
+# The SMART state each bundled host shows (tests/hosts/README.md): values chosen here, rendered by
+# toolgen.smartctl.
+def samsung_ssd(disk: Disk, hours: int, temp: int) -> sc.AtaDrive:
+    return ata(
+        disk,
+        sc.samsung_ssd_attributes(hours, temp),
+        family="Samsung based SSDs",
+        firmware="RVM02B6Q",
+        trim=True,
+        selective=False,
+        polling=(2, 85, None),
+        self_tests=[sc.SelfTest(1, 0, hours - 20), sc.SelfTest(2, 0, hours - 190)],
+    )
+
+
+def worn_out_samsung_ssd(disk: Disk, hours: int, temp: int) -> sc.AtaDrive:
+    """Spare blocks used up: 179 Used_Rsvd_Blk_Cnt_Tot below its threshold now, 1460 reallocated sectors,
+    and the drive's own verdict FAILED (smartctl exits 24: bits 3 and 4)."""
+    attrs = sc.set_raw(sc.samsung_ssd_attributes(hours, temp), {5: 1460})
+    attrs = sc.fail_attr(attrs, 179, 3, 1460)
+    drive = samsung_ssd(disk, hours, temp)
+    drive.attributes, drive.health_passed = attrs, False
+    return drive
+
+
+def seagate_hdd(disk: Disk, hours: int, temp: int, **kw: object) -> sc.AtaDrive:
+    return ata(
+        disk,
+        sc.seagate_hdd_attributes(hours, temp),
+        family=kw.pop("family", "Seagate Enterprise Capacity 3.5 HDD"),
+        logical_sector=512,
+        physical_sector=4096,
+        offline_seconds=567,
+        polling=(1, 418, 2),
+        self_tests=[sc.SelfTest(1, 0, hours - 30), sc.SelfTest(2, 0, hours - 700)],
+        **kw,
+    )
+
+
+def wdc_hdd(disk: Disk, hours: int, temp: int, **kw: object) -> sc.AtaDrive:
+    return ata(
+        disk,
+        sc.wdc_hdd_attributes(hours, temp),
+        family=kw.pop("family", "Western Digital Red"),
+        firmware="83.H0A83",
+        logical_sector=512,
+        physical_sector=4096,
+        offline_seconds=6780,
+        polling=(2, 795, 5),
+        self_tests=[sc.SelfTest(1, 0, hours - 12)],
+        **kw,
+    )
 
 
 def bundled_hosts(root: Path = HOSTS) -> list[Path]:
@@ -501,8 +508,8 @@ def bundled_hosts(root: Path = HOSTS) -> list[Path]:
         False,
         {"sdb1": 32 * GIB, "sdb2": 440 * GIB},
     )
-    sda.smart = Smart(SSD_LITEON)
-    sdb.smart = Smart(SSD_LITEON, rc=24, edit="failing")  # the md1 member that failed: SMART says why
+    sda.smart = Smart(samsung_ssd(sda, 14123, 31))
+    sdb.smart = Smart(worn_out_samsung_ssd(sdb, 14119, 33))  # the md1 member that failed: SMART says why
     made.append(
         write_host(
             "web01-mirror-degraded",
@@ -571,10 +578,26 @@ def bundled_hosts(root: Path = HOSTS) -> list[Path]:
         "naa.50014ee20d1e2f3a",
         True,
     )
-    sda.smart = Smart(SSD_INTEL)
-    sdb.smart = Smart(HDD_PENDING, rc=128)  # the only in-sync copy of /data has pending sectors
-    sdc.smart = Smart(HDD_ST2000)
-    sdd.smart = Smart(STANDBY, rc=2, adapt=False)  # the spun-down backup disk: never woken
+    sda.smart = Smart(
+        ata(
+            sda,
+            sc.intel_ssd_attributes(21344, 27),
+            family="Intel S4510/S4610/S4500/S4600 Series SSDs",
+            firmware="XCV10132",
+            trim=True,
+            selective=False,
+            polling=(1, 2, None),
+            self_tests=[sc.SelfTest(1, 0, 21300)],
+        )
+    )
+    # the only in-sync copy of /data: 8 pending and 8 offline-uncorrectable sectors, and the last self-test
+    # stopped at a read failure (smartctl exits 128: bit 7, the self-test log has errors)
+    pending = seagate_hdd(sdb, 31872, 31)
+    pending.attributes = sc.set_raw(pending.attributes, {197: 8, 198: 8})
+    pending.self_tests = [sc.SelfTest(2, 7, 31860, remaining=90, lba=1_234_567_890), *pending.self_tests]
+    sdb.smart = Smart(pending)
+    sdc.smart = Smart(seagate_hdd(sdc, 1215, 30))  # the new disk the mirror is rebuilding onto
+    sdd.smart = Smart(answer="standby")  # the spun-down backup disk: never woken
     made.append(
         write_host(
             "db02-single-boot-disk",
@@ -634,8 +657,22 @@ def bundled_hosts(root: Path = HOSTS) -> list[Path]:
         True,
         {"sdc1": 1999 * GIB},
     )
-    for disk in (sda, sdb, sdc):
-        disk.smart = Smart(HDD_OOS12000)
+    sda.smart = Smart(wdc_hdd(sda, 40211, 36, family="Western Digital Blue", test_running_remaining=70))
+    for disk in (sdb, sdc):
+        disk.smart = Smart(
+            ata(
+                disk,
+                sc.seagate_hdd_attributes(23310, 34),
+                family="Seagate BarraCuda 3.5",
+                firmware="0001",
+                physical_sector=4096,
+                polling=(1, 213, 2),
+                test_running_remaining=70,
+            )
+        )
+    for disk, hours in ((sda, 40211), (sdb, 23310), (sdc, 23310)):  # a weekly extended self-test, 30% done
+        assert disk.smart is not None and isinstance(disk.smart.drive, sc.AtaDrive)
+        disk.smart.drive.self_tests = [sc.SelfTest(2, 15, hours, 70), sc.SelfTest(2, 0, hours - 168)]
     made.append(
         write_host(
             "lab03-same-disk-mirror",
@@ -685,7 +722,19 @@ def bundled_hosts(root: Path = HOSTS) -> list[Path]:
                 f"naa.5000cca26b1a00{i:02x}",
                 True,
                 {f"sd{letter}1": 7999 * GIB},
-                smart=Smart(HDD_ST2000),
+                smart=Smart(
+                    wdc_hdd(
+                        Disk(
+                            f"sd{letter}",
+                            8000 * GIB,
+                            "WDC WD80EFZX-68UW8N0",
+                            f"VK0ABC{i:02d}",
+                            f"naa.5000cca26b1a00{i:02x}",
+                        ),
+                        30117 + i,
+                        35 + i % 3,
+                    )
+                ),
             )
         )
     for i, letter in enumerate("abcd"):
@@ -739,8 +788,8 @@ def bundled_hosts(root: Path = HOSTS) -> list[Path]:
         False,
         {"sdb1": 32 * GIB, "sdb2": 440 * GIB},
     )
-    sda.smart = Smart(SSD_LITEON)
-    sdb.smart = Smart(SSD_LITEON)
+    sda.smart = Smart(samsung_ssd(sda, 9800, 29))
+    sdb.smart = Smart(samsung_ssd(sdb, 9801, 30))
     made.append(
         write_host(
             "app05-healthy",
@@ -783,7 +832,24 @@ def bundled_hosts(root: Path = HOSTS) -> list[Path]:
             {f"nvme{i}n1p1": 1 * GIB, f"nvme{i}n1p2": 498 * GIB},
             link=f"../devices/pci0000:00/0000:00:1d.{i}/0000:3{i}:00.0/nvme/nvme{i}/nvme{i}n1",
         )
-        n.smart = Smart(NVME_SAMSUNG)
+        n.smart = Smart(
+            nvme(
+                n,
+                temperature=42,
+                sensors=(42, 47),
+                percentage_used=3,
+                data_units_read=41_882_310,
+                data_units_written=38_113_025,
+                host_reads=612_004_118,
+                host_writes=802_331_776,
+                busy_minutes=2_114,
+                power_cycles=61,
+                power_on_hours=11_245 + i,
+                unsafe_shutdowns=7,
+                utilization=231_508_127_744,
+                self_tests=[sc.NvmeSelfTest(1, 0, 11_200)],
+            )
+        )
         nvmes.append(n)
     made.append(
         write_host(

@@ -2,11 +2,10 @@
 
 The bundled Mac hosts under tests/hosts/ were made with `python tests/hostgen_mac.py` and are committed
 as data; each holds what `raidwatch record` writes on such a Mac when the appleraid, macdisks and mounts
-collectors run: `diskutil appleRAID list`, `diskutil list -plist`, `diskutil info -plist diskN` for
-the whole disks, and the mount table (psutil); and, for the smart collector, one `smartctl -a` per physical
-disk: REAL recorded smartctl text (../shared/corpus/smartctl-text, tests/fixtures/smartctl) with the identity
-lines set to the host's disk (hostgen.adapt_identity), under the exact argv the smart collector runs.
-What is real and what is modelled: tests/hosts/README-macos.md.
+collectors run: `diskutil appleRAID list` (rendered by tests/toolgen/diskutil.py), `diskutil list -plist`,
+`diskutil info -plist diskN` for the whole disks, and the mount table (psutil); and, for the smart
+collector, one `smartctl -a` per physical disk, rendered by tests/toolgen/smartctl.py under the exact argv
+the smart collector runs. Every value is chosen here; tests/hosts/README-macos.md says what each host shows.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import plistlib
-import re
 import shutil
 import sys
 from dataclasses import dataclass, field
@@ -25,80 +23,20 @@ if __package__ in (None, ""):  # run as a script: make the checkout importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 # tests/ is on sys.path (pytest, or `python tests/hostgen_mac.py`)
-from hostgen import Disk as LinuxDisk
-from hostgen import adapt_identity, failing_smart
+from hostgen import Smart
+from toolgen import smartctl as sc
+from toolgen.diskutil import Member, RaidSet, render_list
 
 from raidwatch.collectors.smart import DiskTarget, smartctl_argv
 from raidwatch.parsers.diskutil_list import smart_transport
 from raidwatch.probe import command_slug
 
 HOSTS = Path(__file__).resolve().parent / "hosts"
-REPO = Path(__file__).resolve().parents[1]
-FIXTURES = REPO / "tests" / "fixtures" / "smartctl"
-CORPUS = REPO.parent / "shared" / "corpus" / "smartctl-text"
 GB = 1000**3
 APFS_CONTAINER = "EF57347C-0000-11AA-AA11-00306543ECAC"
-
-# ../shared/corpus/diskutil/znerol-rotavault/diskutil-appleraid-list-10.6.txt, byte for byte
-# (znerol/rotavault, MIT): set disk5 healthy, set disk6 rebuilding onto disk3s1 at 15%.
-LIST_10_6 = """AppleRAID sets (2 found)
-===============================================================================
-Name:                 disk5
-Unique ID:            664C5B49-ACF4-4B49-8FEF-16FFDE597ABD
-Type:                 Mirror
-Status:               Online
-Size:                 67.0 MB (67043328 Bytes)
-Rebuild:              manual
-Device Node:          disk5
--------------------------------------------------------------------------------
-#   Device Node       UUID                                   Status
--------------------------------------------------------------------------------
-0   disk1s1           739826C1-0678-44A3-B50E-EA14F6688889   Online
-1   disk2s1           F0D69BE4-E09F-4856-8395-997311111ABE   Online
-===============================================================================
-===============================================================================
-Name:                 disk6
-Unique ID:            1AFBD025-63DD-484A-961F-803C7DCA5657
-Type:                 Mirror
-Status:               Degraded
-Size:                 67.0 MB (67043328 Bytes)
-Rebuild:              manual
-Device Node:          disk6
--------------------------------------------------------------------------------
-#   Device Node       UUID                                   Status
--------------------------------------------------------------------------------
-0   disk3s1           9EA4B118-A4C7-4585-A3DB-CB8EF6B7AF50   15% (Rebuilding)
-1   disk4s1           DC1EEE98-6DF4-43A3-9C29-5831549D685C   Online
-===============================================================================
-"""
-
-# Modelled on ../shared/corpus/diskutil/znerol-rotavault/diskutil-appleraid-list-10.5.txt (Leopard's
-# "RAID SETS" layout, exact byte count with a bare "B", no Rebuild line), with this host's set.
-LIST_10_5_FAILED = """RAID SETS
----------
-===============================================================================
-Name:                 Data
-Unique ID:            3F2B8C1E-5D47-4A0B-9E61-7C2D4B8A9F10
-Type:                 Mirror
-Status:               Degraded
-Size:                 499763888128 B
-Device Node:          disk3
-Apple RAID Version:   2
--------------------------------------------------------------------------------
-#   Device Node       UUID                                   Status
--------------------------------------------------------------------------------
-0   disk1s2           8A41C0D2-2E7B-4F59-B1A3-60E9D4C7F2B5   Online
-1   disk2s2           C7E05B93-91D6-4C28-A4F0-3B8E2A61D7C4   Failed
-===============================================================================
-"""
-
-NO_SETS = "No AppleRAID sets found\n"
-
-# Real smartctl -a reports used for the Mac disks (see tests/hosts/README-macos.md).
-HDD_DESKTOP = "corpus:truenas-py-smart/sata_hdd_0_issue42/_-d_ata_--all__dev_sdau"  # 7200 rpm SATA
-HDD_ULTRASTAR = "corpus:truenas-py-smart/sata_hdd_1_issue46/_-d_ata_--all__dev_sdau"  # WD/HGST Ultrastar
-HDD_SEAGATE = "corpus:truenas-py-smart/sat_hdd_0_issue70/_-d_sat_--all__dev_sg2"  # Seagate
-NVME = "fixtures:nvme-kbg30zmv256g.txt"  # a 256 GB NVMe SSD
+# what smartctl prints on macOS for `-n standby` on an ATA disk: IOKit's ATA interface has no
+# CHECK POWER MODE, so a Mac disk cannot be left asleep this way
+NO_POWER_MODE = "CHECK POWER MODE not implemented, ignoring -n option\n"
 
 
 def plist_text(obj: Any) -> str:
@@ -115,15 +53,6 @@ class Part:
 
 
 @dataclass
-class MacSmart:
-    """One recorded `smartctl -a` of a Mac disk: real text from `source`, the exit status smartctl gave."""
-
-    source: str  # "fixtures:NAME" (tests/fixtures/smartctl) or "corpus:PATH" (../shared/corpus/smartctl-text)
-    rc: int = 0
-    edit: str | None = None  # a named edit (EDITS), said in tests/hosts/README-macos.md
-
-
-@dataclass
 class PhysDisk:
     ident: str
     size: int
@@ -133,11 +62,15 @@ class PhysDisk:
     internal: bool = True
     solid_state: bool | None = None  # None: this macOS's diskutil has no SolidState key
     scheme: str = "GUID_partition_scheme"
-    # what smartctl says of the disk (diskutil names no serial or WWN)
-    model: str | None = None  # smartctl's Device Model / Model Number; default: MediaName without " Media"
+    # what smartctl says of the disk (diskutil names no serial or WWN): Smart(drive), drive from the helpers
+    # below, which take the model (MediaName without " Media"), size, serial and WWN from this disk
     serial: str | None = None
-    wwn: str | None = None  # naa.5000cca..., or None: the drive reports none (the line is dropped)
-    smart: MacSmart | None = None
+    wwn: str | None = None  # naa.5000cca..., or None: the drive reports none
+    smart: Smart | None = None
+
+    @property
+    def model(self) -> str:
+        return self.media_name.removesuffix(" Media")
 
 
 @dataclass
@@ -344,56 +277,28 @@ def write_command(
     (c / "stderr").write_text(stderr)
 
 
-def _source_text(source: str) -> str:
-    kind, _, rel = source.partition(":")
-    path = (FIXTURES if kind == "fixtures" else CORPUS) / rel
-    if not path.is_file():
-        raise SystemExit(f"hostgen_mac: {path}: missing (the corpus lives in ../shared/corpus by the repo)")
-    return path.read_bytes().decode("utf-8", "replace")
-
-
 def smart_target(w: PhysDisk) -> DiskTarget:
     """What the smart collector makes of this disk's `diskutil info` (so the argv is the one it runs)."""
     rotational = (not w.solid_state) if w.solid_state is not None else None
     return DiskTarget(name=w.ident, transport=smart_transport(w.protocol), rotational=rotational, os="Darwin")
 
 
-def _set_line(text: str, key: str, value: str) -> str:
-    return re.sub(rf"^({re.escape(key)}:\s+).*$", lambda m: m.group(1) + value, text, flags=re.M)
+def _wwn_hex(w: PhysDisk) -> str | None:
+    return w.wwn.split(".", 1)[1] if w.wwn and w.wwn.startswith("naa.") else None
 
 
-def adapt_mac(text: str, w: PhysDisk) -> str:
-    """hostgen.adapt_identity for a Mac disk, plus the NVMe capacity line; no WWN: the WWN lines go."""
-    model = w.model or w.media_name.removesuffix(" Media")
-    text = adapt_identity(text, LinuxDisk(w.ident, w.size, model, w.serial or "", w.wwn))
-    if w.wwn is None:  # the original disk's WWN / EUI-64 would be taken for this disk's identity
-        text = re.sub(r"^(?:LU WWN Device Id|Namespace 1 IEEE EUI-64):.*\n", "", text, flags=re.M)
-    if "Namespace 1 Size/Capacity:" in text:
-        text = _set_line(text, "Namespace 1 Size/Capacity", f"{w.size:,} [{w.size / 1e9:.0f} GB]")
-    return text
-
-
-def _no_power_mode(text: str) -> str:
-    """What smartctl prints on macOS for `-n standby` on an ATA disk (IOKit has no CHECK POWER MODE)."""
-    line = "CHECK POWER MODE not implemented, ignoring -n option\n"
-    head = "=== START OF INFORMATION SECTION ===\n"
-    assert head in text
-    return text.replace(head, line + head, 1)
-
-
-def _edit_failing_hdd(text: str) -> str:
-    """A dying spinning disk: health FAILED, reallocated sectors past the threshold now, pending sectors."""
-    return failing_smart(
-        text,
-        {
-            "  5 Reallocated_Sector_Ct": "0x0033   001   001   001    Pre-fail  Always   FAILING_NOW 2047",
-            "197 Current_Pending_Sector": "0x0022   100   100   000    Old_age   Always       -       312",
-            "198 Offline_Uncorrectable": "0x0008   100   100   000    Old_age   Offline      -       96",
-        },
-    )
-
-
-EDITS = {"failing-hdd": _edit_failing_hdd}
+def mac_ata(w: PhysDisk, attributes: list[sc.Attr], **kw: object) -> sc.AtaDrive:
+    """An ATA drive for a Mac disk (its model, serial, WWN and size), plus what we choose."""
+    kw.setdefault("rpm", 0 if w.solid_state else 7200)
+    return sc.AtaDrive(
+        w.model,
+        w.serial or "",
+        kw.pop("firmware", "JP4OA3EA"),
+        w.size,
+        _wwn_hex(w),
+        attributes=attributes,
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def write_smart(d: Path, w: PhysDisk) -> None:
@@ -401,12 +306,11 @@ def write_smart(d: Path, w: PhysDisk) -> None:
     if sm is None:
         return
     argv = smartctl_argv(smart_target(w))
-    text = adapt_mac(_source_text(sm.source), w)
-    if "-n" in argv and "Device Model:" in text:
-        text = _no_power_mode(text)
-    if sm.edit:
-        text = EDITS[sm.edit](text)
-    write_command(d, tuple(argv), text, returncode=sm.rc)
+    assert sm.drive is not None
+    preamble = NO_POWER_MODE if "-n" in argv and isinstance(sm.drive, sc.AtaDrive) else ""
+    platform = "x86_64-apple-darwin10.8.0" if w.protocol != "Apple Fabric" else "arm64-apple-darwin23.6.0"
+    text = sc.render_text(sm.drive, preamble=preamble, platform=platform)
+    write_command(d, tuple(argv), text, returncode=sc.exit_status(sm.drive))
 
 
 def write_mac_host(
@@ -467,10 +371,20 @@ def _raid_part(ident: str, size: int) -> list[Part]:
     return [Part(ident, size, "Apple_RAID"), Part(f"{disk}s{n + 1}", 134217728, "Apple_Boot", "Boot OS X")]
 
 
+def _set_members(set_ident: str, nodes: list[tuple[str, str]], size: int) -> list[Member]:
+    return [
+        Member(i, node, _uuid_for(f"{set_ident}/{node}", 7), status, size)
+        for i, (node, status) in enumerate(nodes)
+    ]
+
+
 def xserve01(root: Path = HOSTS) -> Path:
     """Mac OS X Server 10.6: / on mirror disk5 (healthy), /Volumes/Data on mirror disk6 rebuilding (15%),
     /Volumes/Scratch on a plain drive module."""
-    member = 67108864  # the sets in the recorded listing are 67 MB (see README-macos.md)
+    member = 999_860_912_128  # each member partition fills its drive module but for the EFI and boot helper
+    set_size = member - 4096 * 2  # AppleRAID keeps its metadata at the end of each member
+    hitachi = dict(family="Hitachi Deskstar 7K1000.C", firmware="JP4OA3EA", polling=(1, 150, None))
+    ultrastar = dict(family="Hitachi Ultrastar A7K2000", firmware="JP6OA3EA", polling=(1, 162, None))
     disk0 = PhysDisk(
         "disk0",
         1000204886016,
@@ -482,55 +396,60 @@ def xserve01(root: Path = HOSTS) -> Path:
         ],
         serial="JP2940HZ1A7B3C",
         wwn="naa.5000cca36cd10a01",
-        smart=MacSmart(HDD_DESKTOP),
     )
-    disks = [
-        PhysDisk(
-            f"disk{n}",
-            1000204886016,
-            model,
-            "SATA",  # Xserve drive modules are SATA (or SAS, which smartctl cannot read on macOS)
-            _raid_part(f"disk{n}s1", member),
-            serial=serial,
-            wwn=wwn,
-            smart=MacSmart(source),
+    disk0.smart = Smart(mac_ata(disk0, sc.hitachi_hdd_attributes(21877, 33), **hitachi))
+    disks = []
+    for n, model, serial, wwn, hours, kw in (
+        (1, "Hitachi HDS721010CLA332 Media", "JP2940HZ1B8D4E", "naa.5000cca36cd10b12", 21870, hitachi),
+        (2, "Hitachi HDS721010CLA332 Media", "JP2940HZ1C9E5F", "naa.5000cca36cd10c23", 21869, hitachi),
+        (3, "HITACHI HUA722010CLA330 Media", "JPW9K0N10DAB7G", "naa.5000cca22bc21d34", 12, ultrastar),
+        (4, "HITACHI HUA722010CLA330 Media", "JPW9K0N10EBC8H", "naa.5000cca22bc21e45", 17310, ultrastar),
+    ):
+        # Xserve drive modules are SATA (or SAS, which smartctl cannot read on macOS)
+        w = PhysDisk(
+            f"disk{n}", 1000204886016, model, "SATA", _raid_part(f"disk{n}s1", member), serial=serial, wwn=wwn
         )
-        for n, model, serial, wwn, source in (
-            (1, "Hitachi HDS721010CLA332 Media", "JP2940HZ1B8D4E", "naa.5000cca36cd10b12", HDD_DESKTOP),
-            (2, "Hitachi HDS721010CLA332 Media", "JP2940HZ1C9E5F", "naa.5000cca36cd10c23", HDD_DESKTOP),
-            (3, "HITACHI HUA722010CLA330 Media", "JPW9K0N10DAB7G", "naa.5000cca22bc21d34", HDD_ULTRASTAR),
-            (4, "HITACHI HUA722010CLA330 Media", "JPW9K0N10EBC8H", "naa.5000cca22bc21e45", HDD_ULTRASTAR),
-        )
-    ]
-    boot = RaidSetDisk(
-        "disk5",
-        67043328,
-        "disk5",
-        "664C5B49-ACF4-4B49-8FEF-16FFDE597ABD",
-        "Mirror",
-        "Online",
-        ["739826C1-0678-44A3-B50E-EA14F6688889", "F0D69BE4-E09F-4856-8395-997311111ABE"],
+        w.smart = Smart(mac_ata(w, sc.hitachi_hdd_attributes(hours, 34), **kw))
+        disks.append(w)
+    boot = RaidSet(
         "Server HD",
-        "/",
+        _uuid_for("disk5", 6),
+        "Online",
+        set_size,
+        "disk5",
+        _set_members("disk5", [("disk1s1", "Online"), ("disk2s1", "Online")], member),
     )
-    data = RaidSetDisk(
-        "disk6",
-        67043328,
-        "disk6",
-        "1AFBD025-63DD-484A-961F-803C7DCA5657",
-        "Mirror",
-        "Degraded",
-        ["9EA4B118-A4C7-4585-A3DB-CB8EF6B7AF50", "DC1EEE98-6DF4-43A3-9C29-5831549D685C"],
+    # disk3 is a new drive module: the set is rebuilding onto it
+    data = RaidSet(
         "Data",
-        "/Volumes/Data",
+        _uuid_for("disk6", 6),
+        "Degraded",
+        set_size,
+        "disk6",
+        _set_members("disk6", [("disk3s1", "15% (Rebuilding)"), ("disk4s1", "Online")], member),
     )
+    wholes = [disk0, *disks]
+    for rs, volume, mount in ((boot, "Server HD", "/"), (data, "Data", "/Volumes/Data")):
+        wholes.append(
+            RaidSetDisk(
+                rs.device_node,
+                rs.size,
+                rs.name,
+                rs.uuid,
+                rs.type,
+                rs.status,
+                [m.uuid for m in rs.members],
+                volume,
+                mount,
+            )
+        )
     return write_mac_host(
         "xserve01-mirrors-rebuilding",
         hostname="xserve01",
         kernel="10.8.0",
         machine="i386",
-        wholes=[disk0, *disks, boot, data],
-        raid_list=LIST_10_6,
+        wholes=wholes,
+        raid_list=render_list([boot, data], "10.6"),
         mounts=[
             ("/dev/disk5", "/", "hfs", "rw,local,rootfs,dovolfs,journaled,multilabel"),
             ("/dev/disk6", "/Volumes/Data", "hfs", "rw,nosuid,local,journaled"),
@@ -554,10 +473,22 @@ def powermac02(root: Path = HOSTS) -> Path:
         ],
         scheme=apm,
         serial="5ND1JQ7K",  # drives of that age report no WWN
-        smart=MacSmart(HDD_SEAGATE),
     )
-    data_disks = [
-        PhysDisk(
+    disk0.smart = Smart(
+        mac_ata(
+            disk0,
+            sc.seagate_hdd_attributes(38211, 41),
+            family="Seagate Barracuda 7200.10",
+            firmware="3.AAE",
+            ata_version="ATA/ATAPI-7 (minor revision not indicated)",
+            sata_version="SATA 1.0a, 1.5 Gb/s",
+            polling=(1, 83, None),
+            form_factor=None,
+        )
+    )
+    data_disks = []
+    for n, serial in ((1, "WD-WCAS81234567"), (2, "WD-WCAS87654321")):
+        w = PhysDisk(
             f"disk{n}",
             500107862016,
             "WDC WD5000AAKS-00YGA0",
@@ -569,22 +500,43 @@ def powermac02(root: Path = HOSTS) -> Path:
             ],
             scheme=apm,
             serial=serial,
-            smart=smart,
         )
-        for n, serial, smart in (
-            (1, "WD-WCAS81234567", MacSmart(HDD_ULTRASTAR)),
-            # the mirror member AppleRAID failed (disk2s2): SMART says why (hand-edited, README-macos.md)
-            (2, "WD-WCAS87654321", MacSmart(HDD_ULTRASTAR, rc=24, edit="failing-hdd")),
+        w.smart = Smart(
+            mac_ata(
+                w,
+                sc.wdc_hdd_attributes(29005 + n, 38),
+                family="Western Digital Caviar Blue Serial ATA",
+                firmware="12.01C02",
+                ata_version="ATA8-ACS (minor revision not indicated)",
+                sata_version="SATA 2.5, 3.0 Gb/s",
+                polling=(2, 120, 5),
+                form_factor=None,
+            )
         )
-    ]
-    data = RaidSetDisk(
-        "disk3",
-        499763888128,
+        data_disks.append(w)
+    # the mirror member AppleRAID failed (disk2s2): SMART says why. Its drive is dying: the overall verdict
+    # FAILED, 5 Reallocated_Sector_Ct below its threshold now (2047 sectors), 312 pending and 96 offline
+    # uncorrectable sectors; smartctl exits 24 (bits 3 and 4)
+    dying = data_disks[1].smart.drive  # type: ignore[union-attr]
+    assert isinstance(dying, sc.AtaDrive)
+    dying.attributes = sc.fail_attr(sc.set_raw(dying.attributes, {197: 312, 198: 96}), 5, 100, 2047)
+    dying.health_passed = False
+    data = RaidSet(
         "Data",
-        "3F2B8C1E-5D47-4A0B-9E61-7C2D4B8A9F10",
-        "Mirror",
+        _uuid_for("disk3", 6),
         "Degraded",
-        ["8A41C0D2-2E7B-4F59-B1A3-60E9D4C7F2B5", "C7E05B93-91D6-4C28-A4F0-3B8E2A61D7C4"],
+        499763888128,
+        "disk3",
+        _set_members("disk3", [("disk1s2", "Online"), ("disk2s2", "Failed")], 499764019200),
+    )
+    raid_disk = RaidSetDisk(
+        data.device_node,
+        data.size,
+        data.name,
+        data.uuid,
+        data.type,
+        data.status,
+        [m.uuid for m in data.members],
         "Data",
         "/Volumes/Data",
     )
@@ -593,8 +545,8 @@ def powermac02(root: Path = HOSTS) -> Path:
         hostname="powermac02",
         kernel="9.8.0",
         machine="Power Macintosh",
-        wholes=[disk0, *data_disks, data],
-        raid_list=LIST_10_5_FAILED,
+        wholes=[disk0, *data_disks, raid_disk],
+        raid_list=render_list([data], "10.5"),
         mounts=[
             ("/dev/disk0s2", "/", "hfs", "rw,local,rootfs,dovolfs,journaled,multilabel"),
             ("/dev/disk3", "/Volumes/Data", "hfs", "rw,nosuid,local,journaled"),
@@ -617,7 +569,29 @@ def macmini03(root: Path = HOSTS) -> Path:
         ],
         solid_state=True,
         serial="0ba02c8e1a3f4d21",
-        smart=MacSmart(NVME),
+    )
+    disk0.smart = Smart(
+        sc.NvmeDrive(
+            "APPLE SSD AP0256Q",
+            "0ba02c8e1a3f4d21",
+            "555",
+            disk0.size,
+            None,  # Apple's SSDs name no EUI-64
+            pci_vendor=0x106B,
+            oui=0x000000,
+            controller_id=0,
+            nvme_version="<1.2",
+            temperature=31,
+            percentage_used=0,
+            data_units_read=4_004_115,
+            data_units_written=2_719_884,
+            host_reads=91_337_410,
+            host_writes=41_155_027,
+            power_cycles=212,
+            power_on_hours=1_903,
+            unsafe_shutdowns=9,
+            self_tests=None,
+        )
     )
     isc = ApfsContainer(
         "disk1",
@@ -652,7 +626,7 @@ def macmini03(root: Path = HOSTS) -> Path:
         kernel="23.6.0",
         machine="arm64",
         wholes=[disk0, isc, recovery, main],
-        raid_list=NO_SETS,
+        raid_list=render_list([]),
         mounts=[
             ("/dev/disk3s1s1", "/", "apfs", apfs),
             ("/dev/disk3s6", "/System/Volumes/VM", "apfs", "rw,noexec,local,dovolfs,dontbrowse,journaled"),

@@ -219,7 +219,7 @@ def test_web01_smart_when_recorded(rendered):
     assert value(s, "raidwatch_disk_smart_health_passed", disk=sdb) == 0
     assert value(s, "raidwatch_disk_smart_attribute_raw", disk=sdb, attribute="reallocated_sectors") == 1460
     assert value(s, "raidwatch_disk_smart_failing_attributes", disk=sdb, when="now") == 1
-    assert value(s, "raidwatch_disk_power_on_seconds", disk=sdb) == 2376 * 3600
+    assert value(s, "raidwatch_disk_power_on_seconds", disk=sdb) == 14119 * 3600
     assert value(s, "raidwatch_findings", code="disk-smart-failing", severity="critical") == 1
     assert (
         value(
@@ -230,7 +230,7 @@ def test_web01_smart_when_recorded(rendered):
             model="Samsung SSD 860 PRO 512GB",
             serial="S42YNX0M812399K",
             wwn="naa.5002538e40a1b2d4",
-            firmware="HC9110D",
+            firmware="RVM02B6Q",
             transport="ata",
             type="ata",
         )
@@ -333,7 +333,7 @@ def test_api06_compliant_nvme_mirror(rendered):
     if not select(s, "raidwatch_disk_smart_assessment", disk=nvme0):
         pytest.skip("api06's recording has no SMART readings")
     assert value(s, "raidwatch_disk_smart_assessment", disk=nvme0, assessment="pass") == 1
-    assert value(s, "raidwatch_disk_nvme_percentage_used_ratio", disk=nvme0) == pytest.approx(0.28)
+    assert value(s, "raidwatch_disk_nvme_percentage_used_ratio", disk=nvme0) == pytest.approx(0.03)
     assert value(s, "raidwatch_disk_nvme_available_spare_threshold_ratio", disk=nvme0) == pytest.approx(0.1)
     assert value(s, "raidwatch_disk_smart_attribute_raw", disk=nvme0, attribute="nvme_media_errors") == 0
     assert value(s, "raidwatch_disk_temperature_celsius", disk=nvme0) == 42

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, HOSTS, REPO, corpus_files, needs_corpus
 from hostgen_mac import (
-    LIST_10_5_FAILED,
     ApfsContainer,
     ApfsVolume,
     Part,
@@ -22,6 +21,7 @@ from hostgen_mac import (
     write_command,
     write_mac_host,
 )
+from toolgen.diskutil import Member, RaidSet, render_list
 
 from raidwatch import collectors
 from raidwatch.collectors.appleraid import LEGACY_ARGV, LIST_ARGV, PLIST_ARGV, AppleRaidCollector
@@ -37,6 +37,23 @@ from raidwatch.parsers.diskutil import DiskInfo, parse_diskutil
 from raidwatch.parsers.diskutil_list import parse_diskutil_list_plist
 from raidwatch.probe import ReplayProbe
 
+# Leopard's listing of one degraded mirror with a Failed member (our renderer, tests/toolgen/diskutil.py)
+LIST_10_5_FAILED = render_list(
+    [
+        RaidSet(
+            "Data",
+            "0C6A29E1-7B55-4D10-9F3A-2B6E8D1C4A70",
+            "Degraded",
+            499763888128,
+            "disk3",
+            [
+                Member(0, "disk1s2", "5B0E7C2A-1D94-4E63-8A2F-9C71B3E04D18", "Online"),
+                Member(1, "disk2s2", "A93F51D6-0E28-47B7-B5C4-1F8D62E97A03", "Failed"),
+            ],
+        )
+    ],
+    "10.5",
+)
 XSERVE = HOSTS / "xserve01-mirrors-rebuilding"
 POWERMAC = HOSTS / "powermac02-single-boot-failed-mirror"
 MACMINI = HOSTS / "macmini03-apfs"
@@ -65,7 +82,6 @@ def chain(node: StackNode) -> list[str]:
 # the bundled hosts are what the generator writes
 
 
-@needs_corpus  # the generator reads real smartctl texts from ../shared/corpus
 def test_bundled_mac_hosts_are_what_the_generator_writes(tmp_path: Path) -> None:
     for made in bundled_mac_hosts(tmp_path):
         bundled = HOSTS / made.name
@@ -108,9 +124,9 @@ def test_xserve_boot_mirror_is_redundant() -> None:
     boot = inv.array("disk5")
     assert boot is not None
     assert (boot.kind, boot.level, boot.state, boot.degraded) == ("appleraid", "mirror", "active", False)
-    assert boot.label == "disk5"  # the set's Name: in this recording is its node's name
-    assert boot.uuid == "664C5B49-ACF4-4B49-8FEF-16FFDE597ABD"
-    assert boot.size_bytes == 67043328
+    assert boot.label == "Server HD"  # the set's Name:, not its node
+    assert boot.uuid == "4BF56359-48F4-7735-D5A2-8F2C98F43BC8"
+    assert boot.size_bytes == 999860903936
     assert [m.device for m in boot.members] == ["disk1s1", "disk2s1"]
     assert boot.failures_tolerated == 1
 
@@ -274,7 +290,7 @@ def test_plist_listing_when_asked(tmp_path: Path) -> None:
     data = {
         "AppleRAIDSets": [
             {
-                "AppleRAIDSetUUID": "69777530-378B-4E5E-9CF4-E9125AC23A49",
+                "AppleRAIDSetUUID": "2D7B4E90-6C1A-4F38-8E25-B9A04C3F1D67",
                 "BSD Name": "disk10",
                 "Level": "Mirror",
                 "Name": "Toybox HDD",
@@ -282,9 +298,9 @@ def test_plist_listing_when_asked(tmp_path: Path) -> None:
                 "Size": 3000248991744,
                 "Status": "Degraded",
                 "Members": [
-                    {"AppleRAIDMemberUUID": "0926EBB8-4F4A-4F13-974C-C49CBC625BCD", "BSD Name": "disk3s2",
+                    {"AppleRAIDMemberUUID": "71E2C9A4-58B0-4D6F-A31E-0B94D7F26C85", "BSD Name": "disk3s2",
                      "MemberStatus": "Online", "Size": 3000248991744},
-                    {"AppleRAIDMemberUUID": "14CE0E85-3EBF-4730-9911-DD57DBD9CE00", "BSD Name": "disk4s2",
+                    {"AppleRAIDMemberUUID": "C0F47A1B-93D2-4E85-B6A9-52E1D08F3B74", "BSD Name": "disk4s2",
                      "MemberStatus": "42% (Rebuilding)", "Size": 3000248991744},
                 ],
             }

@@ -9,9 +9,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, FIXTURES, corpus_files, expected_for, needs_corpus
+from conftest import CORPUS, corpus_files, corpus_path, expected_for, needs_corpus
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from toolgen import smartctl as sc
 
 from raidwatch.errors import ParseError
 from raidwatch.model import SmartHealth
@@ -25,7 +26,44 @@ from raidwatch.parsers.smartctl import (
 )
 from raidwatch.parsers.smartctl_json import parse_smartctl_json
 
-FIX = FIXTURES / "smartctl"
+PYSMART = "smartctl-text/truenas-py-smart"
+EXPORTER = "smartctl-json/prometheus-community-smartctl-exporter"
+# real reports, read in place from ../shared/corpus (the tests that use them skip without it)
+REAL = {
+    "ata-hdd-wuh721816.txt": f"{PYSMART}/sata_hdd_1_issue46/_-d_ata_--all__dev_sdau",
+    "sata-ssd-apacer-as340.txt": f"{PYSMART}/sata_ssd_1_issue_72/_-d_ata_--all__dev_sda",
+    "nvme-kbg30zmv256g.txt": f"{PYSMART}/nvme_11_issue_75/_-d_nvme_--all__dev_sda",
+    "sas-megaraid-jbod.txt": f"{PYSMART}/megaraid_jbod_sas_hdd_0_issue_85/_-d_scsi_--all__dev_sdd",
+    "usb-nvme-asmedia-t7.txt": f"{PYSMART}/nvme_usb_asmedia_issue_97/_-d_sntasmedia_--all__dev_sda",
+    "scsi-no-smart-mr9361.txt": f"{PYSMART}/unsupported_0/_-d_scsi_--all__dev_sda",
+    "cciss-mandatory-command-failed.txt": "smartctl-text/glensc-check-raid/smartctl.cciss.8",
+    "failing-nvme-mzwll3t2.json": f"{EXPORTER}/nvme-null-SAMSUNG_MZWLL3T2HAJQ-00005-nvme0.json",
+    "sas-grown-defects-st373453lc.json": f"{EXPORTER}/SEAGATE_ST373453LC_26.json",
+    "ata-reallocated-st3500418as.json": f"{EXPORTER}/ST3500418AS_12.json",
+    "scan-nvme.json": "smartctl-json/netdata/type-nvme/scan.json",
+}
+
+
+def _pending_drive() -> sc.AtaDrive:
+    """Our own report of what the corpus lacks: 8 pending and 8 offline-uncorrectable sectors, and the last
+    self-test (an hour ago) stopped at a read failure."""
+    return sc.AtaDrive(
+        "ST2000NM000A-2J2100",
+        "ZC1P3ND8",
+        "SN02",
+        2_000_398_934_016,
+        "5000c500c8a1b2c3",
+        attributes=sc.set_raw(sc.seagate_hdd_attributes(1380, 31), {197: 8, 198: 8}),
+        self_tests=[sc.SelfTest(2, 7, 1379, 90, 123456789), sc.SelfTest(1, 0, 1300)],
+    )
+
+
+# our own renderings (tests/toolgen/smartctl.py) of what the corpus has no report of
+OURS = {
+    "ata-pending-st2000nm000a.txt": sc.render_text(_pending_drive()),
+    "standby-sda.txt": sc.standby_text(),
+    "permission-denied-sda.txt": sc.open_failed_text("/dev/sda"),
+}
 
 
 def read(path: Path) -> str:
@@ -37,8 +75,13 @@ def read(path: Path) -> str:
         return data.decode("latin-1")
 
 
+def text_of(name: str) -> str:
+    """A report by its short name: ours (OURS), or a real one from the corpus (REAL)."""
+    return OURS[name] if name in OURS else read(corpus_path(REAL[name]))
+
+
 def fixture(name: str, exit_status: int | None = None) -> SmartHealth:
-    return parse_smartctl(read(FIX / name), name, exit_status)
+    return parse_smartctl(text_of(name), name, exit_status)
 
 
 # ---------------------------------------------------------------------------------------------- exit status
@@ -191,7 +234,7 @@ def test_operation_not_permitted_nvme() -> None:
 
 
 def test_truncated_attribute_table_pysmart_stopiteration() -> None:
-    text = read(FIX / "ata-hdd-wuh721816.txt")
+    text = text_of("ata-hdd-wuh721816.txt")
     cut = (
         text[: text.index("  9 Power_On_Hours")]
         + "  9 Power_On_Hours          0x0012   100   100   000    Old_age"
@@ -237,7 +280,7 @@ def test_x_format_attribute_table() -> None:
 
 
 def test_concatenated_runs_first_is_parsed() -> None:
-    text = read(FIX / "standby-sda.txt") + read(FIX / "permission-denied-sda.txt")
+    text = text_of("standby-sda.txt") + text_of("permission-denied-sda.txt")
     assert len(split_smartctl_runs(text)) == 2
     h = parse_smartctl_text(text, "two")
     assert h.standby is True and any("2 smartctl runs" in n for n in h.notes)
@@ -260,7 +303,7 @@ def test_json_scsi_grown_defects() -> None:
     h = fixture("sas-grown-defects-st373453lc.json")
     assert h.device_type == "scsi" and h.model == "SEAGATE ST373453LC" and h.firmware == "DX10"
     assert h.scsi_grown_defects == 260
-    doc = json.loads(read(FIX / "sas-grown-defects-st373453lc.json"))
+    doc = json.loads(text_of("sas-grown-defects-st373453lc.json"))
     log = doc["scsi_error_counter_log"]
     assert h.scsi_uncorrected_errors == sum(log[k]["total_uncorrected_errors"] for k in log)
     assert h.assessment == "WARN" and h.health_passed is True
@@ -612,3 +655,28 @@ def test_json_corpus_index_values(path: Path) -> None:
     m = re.search(r"critical_warning (\d+)", state)
     if m:
         assert h.nvme_critical_warning == int(m.group(1))
+
+
+# --------------------------------------------------------------------- smartmontools 7.3+ NVMe details
+
+
+def test_nvme_no_self_test_in_progress_is_not_a_running_test() -> None:
+    """7.3+ prints "Self-test status: No self-test in progress" on every NVMe drive with a self-test log."""
+    idle = sc.NvmeDrive("Samsung SSD 980 PRO 1TB", "S5GXNF0R000001", "5B2QGXA7", 1000204886016,
+                        self_tests=[sc.NvmeSelfTest(1, 0, 812)])  # fmt: skip
+    text = sc.render_text(idle)
+    assert "Self-test status: No self-test in progress" in text
+    h = parse_smartctl(text, "idle")
+    assert h.self_test_in_progress is False and h.last_self_test_hours == 812 and h.last_self_test_passed
+    running = text.replace("No self-test in progress", "Short self-test in progress (37% completed)")
+    assert parse_smartctl(running, "running").self_test_in_progress is True
+
+
+def test_json_nvme_eui64_from_the_namespace_list() -> None:
+    """7.3+ JSON names the EUI-64 per namespace (nvme_namespaces[].eui64), not at the top level."""
+    drive = sc.NvmeDrive(
+        "Samsung SSD 980 PRO 1TB", "S5GXNF0R000001", "5B2QGXA7", 1000204886016, "002538b211a0c0de"
+    )
+    doc = json.loads(sc.render_json(drive, "/dev/nvme0n1"))
+    assert "nvme_eui64" not in doc and doc["nvme_namespaces"][0]["eui64"]["oui"] == 0x002538
+    assert parse_smartctl(json.dumps(doc), "n.json").wwn == "eui.002538b211a0c0de"

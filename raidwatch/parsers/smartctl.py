@@ -350,7 +350,9 @@ def _scan(lines: list[str]) -> _Facts:
                 hours = m.group("hours")
                 f.last_self_test_hours = int(hours) if hours.isdigit() else None
                 continue
-        if s.startswith("Self-test status:") and "in progress" in s:
+        # nvmeprint.cpp (7.3+): "Self-test status: Short self-test in progress (37% completed)", or
+        # "Self-test status: No self-test in progress" on every NVMe drive with a self-test log
+        if s.startswith("Self-test status:") and "in progress" in s and "no self-test" not in s.lower():
             f.self_test_in_progress = True
         if "Self-test routine in progress" in s:
             f.self_test_in_progress = True

@@ -59,9 +59,11 @@ def _wwn(doc: dict[str, Any]) -> str | None:
     lu = _str(doc.get("logical_unit_id"))
     if lu and re.fullmatch(r"0x[0-9a-fA-F]+", lu):
         return lu.lower()
-    eui = doc.get("nvme_eui64")
-    if isinstance(eui, dict) and isinstance(eui.get("oui"), int) and isinstance(eui.get("ext_id"), int):
-        return f"eui.{eui['oui']:06x}{eui['ext_id']:010x}"
+    # smartctl 7.3+ puts each namespace's EUI-64 in nvme_namespaces[]; older builds at the top level
+    namespaces = [ns for ns in _list(doc.get("nvme_namespaces")) if isinstance(ns, dict)]
+    for eui in (doc.get("nvme_eui64"), *(ns.get("eui64") for ns in namespaces)):
+        if isinstance(eui, dict) and isinstance(eui.get("oui"), int) and isinstance(eui.get("ext_id"), int):
+            return f"eui.{eui['oui']:06x}{eui['ext_id']:010x}"
     return None
 
 
