@@ -535,21 +535,6 @@ def passthrough_targets(
     return [found[k] for k in sorted(found)]
 
 
-def _merge_lds(lds) -> list[HwLogicalDrive]:  # type: ignore[no-untyped-def]
-    """The same volume from several commands (storcli /call and /call/vall): one, with what each knows."""
-    out: dict[tuple[str, str], HwLogicalDrive] = {}
-    for ld in lds:
-        old = out.get((ld.controller, ld.id))
-        if old is None:
-            out[(ld.controller, ld.id)] = ld
-            continue
-        fill = {
-            f.name: getattr(ld, f.name) for f in fields(ld) if getattr(old, f.name) in (None, "unknown", ())
-        }
-        out[(ld.controller, ld.id)] = replace(old, **fill)
-    return list(out.values())
-
-
 def _kernel_wwids(probe: Probe, names: set[str]) -> dict[str, str]:
     """NAA wwid of each SCSI disk -> its kernel name (read from /sys/block, no device opened)."""
     out = {}
@@ -576,12 +561,46 @@ def _ctrl_text(c) -> str:  # type: ignore[no-untyped-def]
     return ", ".join(parts)
 
 
+# how bad each normalised status is: when two commands describe the same object, the worse word wins
+# (storcli's /call says a drive is Onln "ok", /call/eall/sall that it has predictive failures)
+_RANK = {
+    "status": {
+        "unknown": 0, "ok": 1, "spare": 1, "unconfigured": 1, "initializing": 2, "rebuilding": 3,
+        "warning": 3, "predictive-failure": 4, "degraded": 4, "missing": 5, "offline": 5, "failed": 6,
+    },
+    "battery_status": {None: 0, "ok": 1, "warning": 2, "failed": 3},
+}  # fmt: skip
+_COMPANION = {"status": "state", "battery_status": "battery"}  # the tool's own words for that status
+_COUNTERS = ("media_errors", "other_errors", "predictive_failures")  # error counters: the higher is newer
+
+
 def _fill(base, other):  # type: ignore[no-untyped-def]
-    """`base` with the fields it lacks (None, "unknown") taken from `other`: one object, two commands."""
-    fill = {
-        f.name: getattr(other, f.name) for f in fields(base) if getattr(base, f.name) in (None, "unknown")
-    }
+    """One object described by two commands: `base` with what it lacks (None, "unknown", ()) taken from
+    `other`, the worse of the two statuses (with the words that said it), the higher error counters."""
+    names = {f.name for f in fields(base)}
+    fill = {n: getattr(other, n) for n in names if getattr(base, n) in (None, "unknown", ())}
+    for status, rank in _RANK.items():
+        if status not in names:
+            continue
+        mine, theirs = getattr(base, status), getattr(other, status)
+        if rank.get(theirs, 0) > rank.get(mine, 0):
+            fill[status] = theirs
+            words = _COMPANION[status]
+            if getattr(other, words) is not None:
+                fill[words] = getattr(other, words)
+    for n in _COUNTERS:
+        if n in names and isinstance(getattr(base, n), int) and isinstance(getattr(other, n), int):
+            fill[n] = max(getattr(base, n), getattr(other, n))
     return replace(base, **fill)
+
+
+def _merge_lds(lds) -> list[HwLogicalDrive]:  # type: ignore[no-untyped-def]
+    """The same volume from several commands (storcli /call and /call/vall): one, with what each knows."""
+    out: dict[tuple[str, str], HwLogicalDrive] = {}
+    for ld in lds:
+        old = out.get((ld.controller, ld.id))
+        out[(ld.controller, ld.id)] = ld if old is None else _fill(old, ld)
+    return list(out.values())
 
 
 def _merge(tool: str, reports: list[HwRaidReport]) -> HwRaidReport | None:
