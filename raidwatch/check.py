@@ -146,6 +146,7 @@ def render_json(results: list[HostResult], policy_path: str) -> tuple[int, str]:
         "hosts": [
             {
                 "host": r.evaluation.host,
+                "collected_at": r.inventory.collected_at,
                 "status": STATUS_NAMES[r.status],
                 "compliant": r.evaluation.compliant,
                 "policy_layers": list(r.evaluation.layers),

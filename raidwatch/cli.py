@@ -461,8 +461,10 @@ def build_parser() -> argparse.ArgumentParser:
     chk.set_defaults(func=cmd_check)
 
     from raidwatch.daemon import add_serve_parser
+    from raidwatch.fleet_cli import add_fleet_parser
 
     add_serve_parser(sub)
+    add_fleet_parser(sub)
 
     val = sub.add_parser("validate", help="validate a fleet policy file (exit 0 valid, 2 invalid)")
     val.add_argument("file", metavar="FILE", help="the fleet.yaml to check")

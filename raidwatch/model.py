@@ -409,6 +409,91 @@ def to_jsonable(obj: Any) -> Any:
     return obj
 
 
+class ModelDataError(ValueError):
+    """JSON that does not fit the model (a wrong type, a missing required field), with where it is."""
+
+
+def from_jsonable(cls: type, data: Any, where: str = "") -> Any:
+    """Plain JSON values (what to_jsonable wrote) -> an instance of `cls`, a model dataclass.
+
+    Unknown keys are ignored (newer writers may add fields); a missing field takes its default; a value
+    of the wrong type raises ModelDataError naming the path (`volumes[0].stack.children[1].kind`)."""
+    import typing
+
+    return _from(typing.get_type_hints(cls) and cls, data, where or cls.__name__)
+
+
+def _from(tp: Any, data: Any, where: str) -> Any:
+    import types
+    import typing
+
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(tp)
+        if data is None and type(None) in args:
+            return None
+        errors = []
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _from(arg, data, where)
+            except ModelDataError as exc:
+                errors.append(str(exc))
+        raise ModelDataError(errors[0] if errors else f"{where}: unexpected {type(data).__name__}")
+    if origin is tuple:
+        args = typing.get_args(tp)
+        if not isinstance(data, list):
+            raise ModelDataError(f"{where}: expected a list, got {type(data).__name__}")
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_from(args[0], x, f"{where}[{i}]") for i, x in enumerate(data))
+        if len(args) != len(data):
+            raise ModelDataError(f"{where}: expected {len(args)} items, got {len(data)}")
+        return tuple(_from(t, x, f"{where}[{i}]") for i, (t, x) in enumerate(zip(args, data, strict=True)))
+    if origin is dict:
+        kt, vt = typing.get_args(tp)
+        if not isinstance(data, dict):
+            raise ModelDataError(f"{where}: expected an object, got {type(data).__name__}")
+        return {_from(kt, k, where): _from(vt, v, f"{where}.{k}") for k, v in data.items()}
+    if tp is Any:
+        return data
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        if not isinstance(data, dict):
+            raise ModelDataError(f"{where}: expected an object, got {type(data).__name__}")
+        hints = typing.get_type_hints(tp)
+        kwargs = {}
+        for f in dataclasses.fields(tp):
+            if not f.init:
+                continue
+            if f.name in data:
+                kwargs[f.name] = _from(hints[f.name], data[f.name], f"{where}.{f.name}")
+            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise ModelDataError(f"{where}: missing {f.name!r}")
+        return tp(**kwargs)
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        try:
+            return tp(data)
+        except ValueError:
+            raise ModelDataError(f"{where}: {data!r} is not one of {[e.value for e in tp]}") from None
+    if tp is float:
+        if isinstance(data, (int, float)) and not isinstance(data, bool):
+            return float(data)
+        raise ModelDataError(f"{where}: expected a number, got {type(data).__name__}")
+    if tp is int:
+        if isinstance(data, int) and not isinstance(data, bool):
+            return data
+        raise ModelDataError(f"{where}: expected an integer, got {type(data).__name__}")
+    if tp in (str, bool):
+        if isinstance(data, tp):
+            return data
+        raise ModelDataError(f"{where}: expected {tp.__name__}, got {type(data).__name__}")
+    if tp is type(None):
+        if data is None:
+            return None
+        raise ModelDataError(f"{where}: expected null")
+    raise ModelDataError(f"{where}: cannot read a {tp!r}")
+
+
 __all__ = [
     "NON_REDUNDANT_LEVELS",
     "Array",
@@ -420,6 +505,7 @@ __all__ = [
     "HostInventory",
     "Member",
     "MemberState",
+    "ModelDataError",
     "Mount",
     "Problem",
     "Severity",
@@ -427,4 +513,5 @@ __all__ = [
     "SyncAction",
     "SyncStatus",
     "Volume",
+    "from_jsonable",
 ]

@@ -35,6 +35,7 @@ GROUP_KEYS = ("hosts", "match", "priority", *LAYER_KEYS)
 ROLE_KEYS = ("covers", "require", "min_copies", "kinds", "hot_spare", "optional")
 EXEMPTION_KEYS = ("code", "subject", "reason", "expires")
 DEFAULT_REBUILD_GRACE = 24 * 3600.0
+_RANGE_RE = re.compile(r"\[[0-9a-zA-Z]+:[0-9a-zA-Z]+(?::\d+)?\]")  # an Ansible host range: web[01:12]
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)?\s*$")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
 
@@ -111,6 +112,7 @@ class FleetPolicy:
     defaults: dict[str, Any]
     groups: tuple[Group, ...]
     hosts: dict[str, dict[str, Any]]
+    expect: tuple[str, ...] = ()  # hosts the fleet view expects to report (exact names, ranges expanded)
 
     def groups_for(self, host: str) -> list[Group]:
         """The groups that apply to a host: the highest priority among those that match.
@@ -491,7 +493,7 @@ def load_policy(path: str | Path, text: str | None = None) -> FleetPolicy:
     v = _Validator(path)
     if root is None:
         raise ConfigError(f"{path}: empty policy file (expected defaults, groups and/or hosts)")
-    top = v.mapping(root, "", ("version", "defaults", "groups", "hosts"))
+    top = v.mapping(root, "", ("version", "defaults", "groups", "hosts", "expect"))
     if "version" in top:
         ver = v.integer(top["version"], "version")
         if ver is not None and ver != 1:
@@ -506,7 +508,27 @@ def load_policy(path: str | Path, text: str | None = None) -> FleetPolicy:
     host_nodes = v.mapping(top["hosts"], "hosts", None) if "hosts" in top else {}
     for name, hnode in host_nodes.items():
         hosts[name] = v.layer(hnode, f"hosts.{name}")
-    policy = FleetPolicy(path=path, defaults=defaults, groups=tuple(groups), hosts=hosts)
+    expect: list[str] = []
+    for node in v.seq(top["expect"], "expect") if "expect" in top else []:
+        name = v.string(node, "expect")
+        if name is None:
+            continue
+        if re.search(r"[*?]", name) or (re.search(r"\[[^\]]*\]", name) and not _RANGE_RE.search(name)):
+            v.err(
+                node,
+                "expect",
+                f"{name!r} is a pattern: expect lists exact host names (patterns go in groups)",
+            )
+            continue
+        try:
+            from raidwatch.expect import expand
+
+            expect.extend(expand(name))
+        except ConfigError as exc:
+            v.err(node, "expect", str(exc))
+    policy = FleetPolicy(
+        path=path, defaults=defaults, groups=tuple(groups), hosts=hosts, expect=tuple(dict.fromkeys(expect))
+    )
     # hosts that two groups claim with nothing to settle it: checked for every host named anywhere
     named = set(hosts) | {h for g in groups for h in g.hosts if not any(c in h for c in "*?[")}
     for h in sorted(named):
