@@ -50,7 +50,7 @@ class HostReport:
     stale: bool = False  # the daemon's latest collection failed: it serves its last good data
     instance: str | None = None
     job: str | None = None
-    origin: str = ""  # where it was read: "instance web01:9108 (job raidwatch)", a file path
+    origin: str = ""  # where it was read: "instance web01:9632 (job raidwatch)", a file path
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def short(name: str) -> str:
 
 
 def host_of_instance(instance: str) -> str:
-    """web01.example.com:9108 -> web01.example.com; [2001:db8::1]:9108 -> 2001:db8::1."""
+    """web01.example.com:9632 -> web01.example.com; [2001:db8::1]:9632 -> 2001:db8::1."""
     if instance.startswith("[") and "]" in instance:
         return instance[1 : instance.index("]")]
     if instance.count(":") == 1:

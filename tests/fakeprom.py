@@ -61,10 +61,10 @@ def synthetic_fleet(
     info, compliant, snap, stale, findings, ups = [], [], [], [], [], []
     for i, name in enumerate(names):
         if i in down:
-            ups.append(({"__name__": "up", "instance": f"{name}:9108", "job": job}, 0.0))
+            ups.append(({"__name__": "up", "instance": f"{name}:9632", "job": job}, 0.0))
         if i in silent or i in down:
             continue
-        inst = {"instance": f"{name}:9108", "job": job}
+        inst = {"instance": f"{name}:9632", "job": job}
         info.append(({"__name__": "raidwatch_host_info", **inst, "hostname": name, "os": "Linux",
                       "kernel": "6.1.0-27-amd64", "machine": "x86_64"}, 1.0))  # fmt: skip
         bad = i % 10 == 9

@@ -119,7 +119,7 @@ def test_one_status_per_host() -> None:
                 "db02.example.com", compliant=False, findings=[("disk-smart-warning", "warning", "disk:sdb")]
             ),
         ),
-        (fl.DownTarget("down01.example.com:9108", "raidwatch"),),
+        (fl.DownTarget("down01.example.com:9632", "raidwatch"),),
         NOW,
         source="prometheus http://x",
     )
@@ -134,7 +134,7 @@ def test_one_status_per_host() -> None:
         "down01": "silent",
         "gone01": "silent",
     }
-    assert got["down01"].reason == "target down: instance down01.example.com:9108, job raidwatch"
+    assert got["down01"].reason == "target down: instance down01.example.com:9632, job raidwatch"
     assert got["gone01"].reason == "never seen"
     assert got["old01"].reason == "snapshot 2h old (--max-age 1h)"
     assert got["web01"].reason == "array-degraded md1" and got["web01"].count("critical") == 1
@@ -157,7 +157,7 @@ def test_exit_status_by_worst_status() -> None:
 
 def test_the_same_host_from_two_targets_is_one_host_and_said_so() -> None:
     obs = fl.Observation(
-        (report("web01", age=50, instance="a:9108"), report("web01", age=10, instance="b:9108")), (), NOW
+        (report("web01", age=50, instance="a:9632"), report("web01", age=10, instance="b:9632")), (), NOW
     )
     (s,) = fl.judge({"web01"}, obs)
     assert s.status == "compliant" and s.age_seconds == 10 and "reported by 2 targets" in s.reason
@@ -206,7 +206,7 @@ def test_client_sends_auth_and_headers_and_reads_the_fleet() -> None:
         assert api.requests[-1][1]["Authorization"] == "Basic b3BzOnB3"
     statuses = {s.host: s for s in fl.judge(set(names), obs)}
     assert statuses["host00003"].status == "silent" and statuses["host00003"].reason == "never seen"
-    assert statuses["host00004"].reason.startswith("target down: instance host00004:9108")
+    assert statuses["host00004"].reason.startswith("target down: instance host00004:9632")
     assert statuses["host00009"].status == "non-compliant" and statuses["host00009"].count("critical") == 2
     assert sum(s.status == "compliant" for s in statuses.values()) == 25
 
