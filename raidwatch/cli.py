@@ -368,8 +368,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_textfile(args: argparse.Namespace) -> int:
     """Collect once, evaluate, write the metrics atomically for node_exporter's textfile collector."""
+    import time
+
     from raidwatch.errors import ConfigError
-    from raidwatch.exporter import build_snapshot, render_metrics, write_textfile
+    from raidwatch.exporter import build_snapshot, render_metrics, textfile_test_page, write_textfile
     from raidwatch.findings import evaluate
     from raidwatch.inventory import collect_inventory
 
@@ -389,7 +391,8 @@ def cmd_textfile(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         raise UsageError(str(exc).splitlines()[0]) from None
     gone = _history_findings(args, inv)
-    data = render_metrics(build_snapshot(inv, evaluate(inv, hp, extra=gone), policy_path))
+    test_page = textfile_test_page(target, getattr(args, "test_page", None), time.time())
+    data = render_metrics(build_snapshot(inv, evaluate(inv, hp, extra=gone), policy_path), test_page)
     try:
         write_textfile(target, data)
     except OSError as exc:
@@ -466,6 +469,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_serve_parser(sub)
     add_fleet_parser(sub)
 
+    from raidwatch.daemon import add_test_page_parser
+    from raidwatch.rules import add_rules_parser
+
+    add_rules_parser(sub)
+    add_test_page_parser(sub)
+
     val = sub.add_parser("validate", help="validate a fleet policy file (exit 0 valid, 2 invalid)")
     val.add_argument("file", metavar="FILE", help="the fleet.yaml to check")
     val.set_defaults(func=cmd_validate)
@@ -486,6 +495,12 @@ def build_parser() -> argparse.ArgumentParser:
     txt.add_argument("--collectors", metavar="LIST", help="comma-separated collectors to run (default: all)")
     txt.add_argument(
         "--state", metavar="FILE", help="remember disks and array members between runs (as check)"
+    )
+    txt.add_argument(
+        "--test-page",
+        dest="test_page",
+        metavar="DURATION",
+        help="also expose a test page (RaidwatchTestPage) for DURATION; later runs keep it until then",
     )
     txt.set_defaults(func=cmd_textfile)
 

@@ -14,6 +14,7 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from raidwatch import __version__
@@ -39,7 +40,9 @@ CONFIG_KEYS = {
     "collectors",
     "log_level",
     "state_file",
+    "test_page_duration",
 }
+DEFAULT_TEST_PAGE_DURATION = 600.0
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 INDEX_HTML = """<!doctype html>
 <html><head><meta charset="utf-8"><title>raidwatch</title></head>
@@ -67,6 +70,7 @@ class Settings:
     collectors: tuple[str, ...] | None = None
     log_level: str = "info"
     state_file: str | None = None  # where disks and members seen are remembered across restarts
+    test_page_duration: float = DEFAULT_TEST_PAGE_DURATION  # how long a SIGUSR1 test page runs
     config_file: str | None = None
     cli_overrides: tuple[tuple[str, Any], ...] = ()  # what the command line set, kept for SIGHUP reloads
 
@@ -114,6 +118,9 @@ def load_settings(config_file: str | None, overrides: dict[str, Any]) -> Setting
         collectors=tuple(cols) if cols is not None else None,
         log_level=level,
         state_file=merged.get("state_file"),
+        test_page_duration=parse_duration(
+            merged.get("test_page_duration", DEFAULT_TEST_PAGE_DURATION), f"{where} test_page_duration"
+        ),
         config_file=config_file,
         cli_overrides=tuple((k, v) for k, v in overrides.items() if v is not None),
     )
@@ -164,6 +171,7 @@ class Engine:
         self.published: Published | None = None
         self.last_fast_run: float | None = None
         self.builds = 0
+        self.test_page_until: float | None = None  # unix time an operator's test page ends
         from raidwatch.history import History
 
         self.history = History.load(settings.state_file)
@@ -247,7 +255,7 @@ class Engine:
                 policy_path=self.policy_path,
                 build={"version": __version__, "python": sys.version.split()[0]},
             )
-            body = render_metrics(snap)
+            body = render_metrics(snap, self._test_page(now))
         except Exception as exc:  # keep the last good snapshot, say why
             log.error(
                 "could not assemble a snapshot (serving the previous one): %s: %s", type(exc).__name__, exc
@@ -257,7 +265,7 @@ class Engine:
                 if not old.stale:
                     snap = replace(old, stale=True, stale_reason=f"assembly failed: {exc}")
                     try:
-                        body = render_metrics(snap)
+                        body = render_metrics(snap, self._test_page(now))
                         self.published = Published(snap, body, gzip.compress(body, 6))
                     except Exception:  # the renderer itself fails: leave the old bytes in place
                         log.exception("renderer failed")
@@ -269,6 +277,55 @@ class Engine:
         with self._lock:
             self.policy, self.policy_path = policy, policy_path
             self._publish(time.time())
+
+    # ---- test page: SIGUSR1 (the main loop calls these; the signal handler only counts)
+
+    def _test_page(self, now: float):  # type: ignore[no-untyped-def]
+        from raidwatch.exporter import TestPage
+
+        until = self.test_page_until
+        return TestPage(until=until) if until is not None and now < until else None
+
+    def _rerender(self, now: float) -> None:
+        """Render the published snapshot again (the test page changed); keep the old bytes on error."""
+        from raidwatch.exporter import render_metrics
+
+        pub = self.published
+        if pub is None:
+            return  # the first snapshot will carry it
+        try:
+            body = render_metrics(pub.snapshot, self._test_page(now))
+        except Exception as exc:
+            log.error("could not render the test page: %s: %s", type(exc).__name__, exc)
+            return
+        self.published = Published(pub.snapshot, body, gzip.compress(body, 6))
+
+    def start_test_page(self, now: float | None = None) -> float:
+        """Expose the test page for settings.test_page_duration from now (again if one runs)."""
+        now = time.time() if now is None else now
+        with self._lock:
+            running = self.test_page_until is not None and now < self.test_page_until
+            until = self.test_page_until = now + self.settings.test_page_duration
+            self._rerender(now)
+        log.info(
+            "test page %s: raidwatch_test_page_active 1 and a critical finding code=test-page until %s "
+            "(%.0fs); the shipped rules page with RaidwatchTestPage",
+            "extended" if running else "started",
+            time.strftime("%H:%M:%S", time.localtime(until)),
+            self.settings.test_page_duration,
+        )
+        return until
+
+    def tick_test_page(self, now: float | None = None) -> bool:
+        """End an expired test page; True when one ended now."""
+        now = time.time() if now is None else now
+        if self.test_page_until is None or now < self.test_page_until:
+            return False
+        with self._lock:
+            self.test_page_until = None
+            self._rerender(now)
+        log.info("test page ended: raidwatch_test_page_active 0")
+        return True
 
 
 # ------------------------------------------------------------------------------------- HTTP
@@ -465,6 +522,12 @@ def serve(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGHUP, lambda *_: hup.set())
+    # SIGUSR1: a test page. The handler only counts (it may interrupt anything, a collection included);
+    # the main loop below starts the test page.
+    usr1 = [0]
+    if hasattr(signal, "SIGUSR1"):
+        signal.signal(signal.SIGUSR1, lambda *_: usr1.__setitem__(0, usr1[0] + 1))
+    usr1_seen = 0
 
     fast, slow = engine.groups()
     first = threading.Event()
@@ -523,6 +586,10 @@ def serve(settings: Settings) -> int:
         if hup.is_set():
             hup.clear()
             _reload(settings, engine, server)
+        if usr1[0] != usr1_seen:
+            usr1_seen = usr1[0]
+            engine.start_test_page()
+        engine.tick_test_page()
         if watchdog_every is not None and time.monotonic() >= next_ping:
             # only while the fast loop is alive: a hung collection stops the pings, and systemd restarts us
             if engine.last_fast_run and time.monotonic() - engine.last_fast_run < 3 * settings.interval + 60:
@@ -561,7 +628,7 @@ def add_serve_parser(sub: Any) -> None:
         help="run the exporter daemon: collect on a schedule and serve /metrics",
         description="Collect in the background and serve the latest snapshot to Prometheus. Flags override "
         "the --config file; SIGHUP reloads the config, fleet and web config files (keeping the old ones if "
-        "the new are invalid); SIGTERM stops.",
+        "the new are invalid); SIGUSR1 starts a test page (see `raidwatch test-page`); SIGTERM stops.",
     )
     p.add_argument(
         "--web.listen-address",
@@ -599,12 +666,112 @@ def add_serve_parser(sub: Any) -> None:
         help="remember disks and array members across restarts (default: in memory only)",
     )
     p.add_argument(
+        "--test-page-duration",
+        dest="test_page_duration",
+        metavar="DURATION",
+        help="how long a test page (SIGUSR1, `raidwatch test-page`) stays up (default 10m)",
+    )
+    p.add_argument(
         "--log-level",
         dest="log_level",
         choices=["debug", "info", "warning", "error"],
         help="log verbosity on stderr (default info)",
     )
     p.set_defaults(func=_cmd_serve)
+
+
+def add_test_page_parser(sub: Any) -> None:
+    """The `test-page` subcommand: SIGUSR1 to the running daemon."""
+    p = sub.add_parser(
+        "test-page",
+        help="make the running daemon raise a test page (SIGUSR1): proves that an alert reaches a human",
+        description="Send SIGUSR1 to the running `raidwatch serve`: for its --test-page-duration "
+        "(default 10m) it exposes raidwatch_test_page_active 1 and a critical finding code=test-page, "
+        "which the shipped rules turn into the RaidwatchTestPage alert (critical: it takes the real "
+        "paging route). The daemon is found by --pid, --pidfile, or else as the MainPID of the systemd "
+        "unit --unit. Equivalent: `systemctl kill -s USR1 raidwatch`; launchd: "
+        "`launchctl kill SIGUSR1 system/org.raidwatch.exporter`.",
+    )
+    p.add_argument("--pid", type=int, metavar="PID", help="the daemon's process id")
+    p.add_argument("--pidfile", metavar="FILE", help="a file holding the daemon's process id")
+    p.add_argument(
+        "--unit",
+        default="raidwatch.service",
+        metavar="UNIT",
+        help="systemd unit whose MainPID is the daemon (default raidwatch.service)",
+    )
+    p.set_defaults(func=_cmd_test_page)
+
+
+def _daemon_pid(args: Any) -> int:
+    if args.pid is not None:
+        return int(args.pid)
+    if args.pidfile:
+        try:
+            text = Path(args.pidfile).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"--pidfile {args.pidfile}: {exc.strerror or exc}") from None
+        if not text.isdigit():
+            raise ConfigError(f"--pidfile {args.pidfile}: expected a process id, got {text[:40]!r}")
+        return int(text)
+    import shutil
+    import subprocess
+
+    systemctl = shutil.which("systemctl")
+    if systemctl is None:
+        raise ConfigError("no --pid or --pidfile, and no systemctl to ask for the daemon's MainPID")
+    try:
+        res = subprocess.run(
+            [systemctl, "show", "--property=MainPID", "--value", args.unit],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ConfigError(f"systemctl show {args.unit}: {exc}") from None
+    pid = res.stdout.strip()
+    if res.returncode != 0 or not pid.isdigit() or int(pid) == 0:
+        raise ConfigError(
+            f"{args.unit} is not running (systemctl reports no MainPID); give --pid or --pidfile"
+        )
+    return int(pid)
+
+
+def _cmd_test_page(args: Any) -> int:
+    try:
+        pid = _daemon_pid(args)
+        if pid <= 1:
+            raise ConfigError(f"pid {pid}: not a daemon's process id")
+        cmdline = f"/proc/{pid}/cmdline"
+        if os.path.isdir("/proc/self"):  # Linux: refuse to signal anything but raidwatch (a stale pidfile)
+            try:
+                with open(cmdline, "rb") as fh:
+                    argv = fh.read().replace(b"\0", b" ").decode(errors="replace").strip()
+            except FileNotFoundError:
+                raise ConfigError(f"no process {pid}") from None
+            except OSError as exc:
+                raise ConfigError(f"{cmdline}: {exc.strerror or exc}") from None
+            if "raidwatch" not in argv or "serve" not in argv:
+                raise ConfigError(
+                    f"process {pid} is not `raidwatch serve` ({argv[:80]!r}): not signalling it"
+                )
+        try:
+            os.kill(pid, signal.SIGUSR1)
+        except ProcessLookupError:
+            raise ConfigError(f"no process {pid}") from None
+        except PermissionError:
+            raise ConfigError(
+                f"not allowed to signal process {pid}: run as root or as the daemon's user "
+                "(or `systemctl kill -s USR1 raidwatch`)"
+            ) from None
+    except ConfigError as exc:
+        print(f"raidwatch: test-page: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"sent SIGUSR1 to raidwatch serve (pid {pid}): it exposes a test page (raidwatch_test_page_active 1) "
+        "for its --test-page-duration; expect the RaidwatchTestPage alert to page, and see the daemon's log"
+    )
+    return 0
 
 
 def _cmd_serve(args: Any) -> int:

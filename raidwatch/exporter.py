@@ -6,6 +6,7 @@ import contextlib
 import os
 import platform
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,19 @@ from raidwatch.model import Array, Disk, HostInventory, MemberState, SmartHealth
 from raidwatch.snapshot import CollectorStatus, Snapshot
 
 PREFIX = "raidwatch_"
+# The synthetic finding a test page adds (RaidwatchTestPage pages for it; RaidwatchCriticalFinding skips it).
+TEST_PAGE_CODE = "test-page"
+TEST_PAGE_SUBJECT = "raidwatch test page: not a real failure"
+
+
+@dataclass(frozen=True)
+class TestPage:
+    """An operator's test page, running until `until` (unix time): a synthetic critical finding."""
+
+    __test__ = False  # not a pytest class
+
+    until: float
+    started: float | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +96,11 @@ METRICS: tuple[MetricSpec, ...] = (
     ),
     _g("snapshot_timestamp_seconds", "", "unix time the snapshot these metrics describe was taken"),
     _g("snapshot_stale", "", "1 when the latest collection failed and these are the last good data"),
+    _g(
+        "test_page_active",
+        "",
+        "1 while an operator's test page runs (SIGUSR1, `raidwatch test-page`, `textfile --test-page`)",
+    ),
     # findings
     _g(
         "findings",
@@ -477,8 +496,9 @@ def _default_build() -> dict[str, str]:
 class SnapshotCollector:
     """A prometheus_client custom collector: yields the metric families of one Snapshot."""
 
-    def __init__(self, snapshot: Snapshot) -> None:
+    def __init__(self, snapshot: Snapshot, test_page: TestPage | None = None) -> None:
         self.snapshot = snapshot
+        self.test_page = test_page
 
     def collect(self) -> Iterator[Metric]:
         snap = self.snapshot
@@ -490,11 +510,14 @@ class SnapshotCollector:
         f.info("host_info", hostname=h.hostname, os=h.os, kernel=h.kernel, machine=h.machine)
         f.add("snapshot_timestamp_seconds", snap.taken_at)
         f.add("snapshot_stale", snap.stale)
+        f.add("test_page_active", self.test_page is not None)
         ev = snap.evaluation
         if ev is not None:
             f.info("policy_info", path=snap.policy_path or "", layers=" > ".join(reversed(ev.layers)))
             _findings(f, ev)
             _roles(f, ev, inv)
+        if self.test_page is not None:  # with or without a policy: the test must page either way
+            f.add("finding", 1, TEST_PAGE_CODE, "critical", TEST_PAGE_SUBJECT)
         _arrays(f, inv)
         _volumes(f, inv)
         _disks(f, inv)
@@ -502,10 +525,12 @@ class SnapshotCollector:
         yield from f.families()
 
 
-def render_metrics(snapshot: Snapshot) -> bytes:
-    """The snapshot as the Prometheus text exposition (format 0.0.4). Pure: no I/O, no clock."""
+def render_metrics(snapshot: Snapshot, test_page: TestPage | None = None) -> bytes:
+    """The snapshot as the Prometheus text exposition (format 0.0.4). Pure: no I/O, no clock.
+
+    With `test_page`, raidwatch_test_page_active is 1 and a critical finding code="test-page" is added."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(SnapshotCollector(snapshot))  # type: ignore[arg-type]
+    registry.register(SnapshotCollector(snapshot, test_page))  # type: ignore[arg-type]
     return generate_latest(registry)
 
 
@@ -581,13 +606,62 @@ def write_textfile(path: str | os.PathLike[str], data: bytes) -> None:
         os.close(dfd)
 
 
+def textfile_test_page(path: str | os.PathLike[str], duration: str | None, now: float) -> TestPage | None:
+    """`raidwatch textfile --test-page DURATION`: the test page runs until now + DURATION.
+
+    The end is kept in PATH.test-page (node_exporter reads only *.prom files), so the timer's next runs
+    keep the page up until it expires; the first run after that removes the marker. Without the flag,
+    an unexpired marker still counts."""
+    import json
+    import logging
+
+    from raidwatch.errors import ConfigError
+
+    log = logging.getLogger("raidwatch")
+    marker = Path(f"{os.fspath(path)}.test-page")
+    if duration is not None:
+        from raidwatch.daemon import parse_duration
+
+        until = now + parse_duration(duration, "--test-page")
+        try:
+            write_textfile(marker, json.dumps({"started": now, "until": until}).encode() + b"\n")
+        except OSError as exc:
+            raise ConfigError(f"{marker}: cannot write the test page marker: {exc.strerror or exc}") from None
+        log.warning(
+            "test page started: raidwatch_test_page_active 1 and a critical test-page finding in %s until "
+            "%s (%s); RaidwatchTestPage should page",
+            path,
+            time.strftime("%H:%M:%S", time.localtime(until)),
+            duration,
+        )
+        return TestPage(until=until, started=now)
+    try:
+        doc = json.loads(marker.read_text())
+        until, started = float(doc["until"]), doc.get("started")
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("%s: ignoring an unreadable test page marker: %s", marker, exc)
+        return None
+    if now < until:
+        return TestPage(until=until, started=float(started) if started is not None else None)
+    with contextlib.suppress(OSError):
+        marker.unlink()
+    log.warning("test page ended: %s expired at %s", marker, time.strftime("%H:%M:%S", time.localtime(until)))
+    return None
+
+
 __all__ = [
     "METRICS",
     "SPECS",
+    "TEST_PAGE_CODE",
+    "TEST_PAGE_SUBJECT",
     "MetricSpec",
     "SnapshotCollector",
+    "TestPage",
     "age_family_text",
     "build_snapshot",
     "render_metrics",
+    "textfile_test_page",
     "write_textfile",
 ]

@@ -79,6 +79,7 @@ class HostStatus:
     instance: str | None = None
     job: str | None = None
     stale: bool = False
+    last_seen: float | None = None  # unix time of its latest snapshot (a silent host's with --lookback)
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
@@ -140,14 +141,17 @@ def judge(expected: set[str], obs: Observation, max_age: float = DEFAULT_MAX_AGE
         claimed.update(id(r) for r in found)
         if not found:
             down = downs.get(name)
+            seen = obs.last_seen.get(key(name))
             if down:
                 d = down[0]
                 reason = f"target down: instance {d.instance}" + (f", job {d.job}" if d.job else "")
-            elif key(name) in obs.last_seen:
-                reason = f"last seen {_age(obs.at - obs.last_seen[key(name)])} ago"
+                if seen is not None:
+                    reason += f"; last seen {_age(obs.at - seen)} ago"
+            elif seen is not None:
+                reason = f"last seen {_age(obs.at - seen)} ago"
             else:
                 reason = "never seen" if not obs.source.startswith("dir") else "no report in the directory"
-            out.append(HostStatus(name, SILENT, reason))
+            out.append(HostStatus(name, SILENT, reason, last_seen=obs.last_seen.get(key(name))))
             continue
         out.append(_status(name, _freshest(found), obs.at, max_age, expected=True, twins=found))
     for r in obs.reports:
@@ -179,6 +183,7 @@ def _status(
         "instance": r.instance,
         "job": r.job,
         "stale": r.stale,
+        "last_seen": r.collected_at,
     }
     notes = []
     instances = sorted({t.instance for t in twins if t.instance})
@@ -532,8 +537,16 @@ def write_textfile(path: str, statuses: list[HostStatus], ok: bool, at: float) -
         "raidwatch_fleet_run_timestamp_seconds", "When the fleet view was last computed", registry=reg
     )
     success = Gauge("raidwatch_fleet_run_success", "1 if the fleet view's source answered", registry=reg)
+    seen = Gauge(
+        "raidwatch_fleet_host_last_seen_timestamp_seconds",
+        "Unix time of each host's latest snapshot the fleet view saw (silent hosts: with --lookback)",
+        ["host"],
+        registry=reg,
+    )
     for s in statuses:
         host.labels(s.host, s.status).set(1)
+        if s.last_seen is not None:
+            seen.labels(s.host).set(s.last_seen)
     for status, n in counts(statuses).items():
         hosts.labels(status).set(n)
     stamp.set(at)

@@ -350,6 +350,8 @@ def test_fleet_against_a_query_api_and_its_textfile(tmp_path: Path) -> None:
     assert 'raidwatch_fleet_host_status{host="host00002",status="silent"} 1.0' in text
     assert 'raidwatch_fleet_hosts{status="compliant"} 16.0' in text
     assert "raidwatch_fleet_run_success 1.0" in text
+    assert 'raidwatch_fleet_host_last_seen_timestamp_seconds{host="host00001"}' in text
+    assert 'raidwatch_fleet_host_last_seen_timestamp_seconds{host="host00002"}' not in text  # never seen
     if shutil.which("promtool"):
         chk = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True)
         assert chk.returncode == 0, chk.stdout + chk.stderr
