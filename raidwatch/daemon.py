@@ -498,6 +498,11 @@ def _make_probe(settings: Settings) -> Probe:
 
 def serve(settings: Settings) -> int:
     """Run until SIGTERM/SIGINT. Returns the process exit status."""
+    # SIGUSR1: a test page. Installed first (its default action would end the process); the handler only
+    # counts, whatever it interrupts (a collection included): the main loop starts the test page.
+    usr1 = [0]
+    if hasattr(signal, "SIGUSR1"):
+        signal.signal(signal.SIGUSR1, lambda *_: usr1.__setitem__(0, usr1[0] + 1))
     setup_logging(settings.log_level)
     try:
         probe = _make_probe(settings)
@@ -522,11 +527,6 @@ def serve(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGHUP, lambda *_: hup.set())
-    # SIGUSR1: a test page. The handler only counts (it may interrupt anything, a collection included);
-    # the main loop below starts the test page.
-    usr1 = [0]
-    if hasattr(signal, "SIGUSR1"):
-        signal.signal(signal.SIGUSR1, lambda *_: usr1.__setitem__(0, usr1[0] + 1))
     usr1_seen = 0
 
     fast, slow = engine.groups()
@@ -689,7 +689,7 @@ def add_test_page_parser(sub: Any) -> None:
         "(default 10m) it exposes raidwatch_test_page_active 1 and a critical finding code=test-page, "
         "which the shipped rules turn into the RaidwatchTestPage alert (critical: it takes the real "
         "paging route). The daemon is found by --pid, --pidfile, or else as the MainPID of the systemd "
-        "unit --unit. Equivalent: `systemctl kill -s USR1 raidwatch`; launchd: "
+        "unit --unit. Equivalent: `systemctl kill --kill-whom=main -s USR1 raidwatch`; launchd: "
         "`launchctl kill SIGUSR1 system/org.raidwatch.exporter`.",
     )
     p.add_argument("--pid", type=int, metavar="PID", help="the daemon's process id")
@@ -762,7 +762,7 @@ def _cmd_test_page(args: Any) -> int:
         except PermissionError:
             raise ConfigError(
                 f"not allowed to signal process {pid}: run as root or as the daemon's user "
-                "(or `systemctl kill -s USR1 raidwatch`)"
+                "(or `systemctl kill --kill-whom=main -s USR1 raidwatch`)"
             ) from None
     except ConfigError as exc:
         print(f"raidwatch: test-page: {exc}", file=sys.stderr)

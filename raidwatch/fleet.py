@@ -23,6 +23,7 @@ STATUSES = (SILENT, NON_COMPLIANT, UNKNOWN_HOST, COMPLIANT)  # worst first: the 
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
 NAGIOS = {OK: "OK", WARNING: "WARNING", CRITICAL: "CRITICAL", UNKNOWN: "UNKNOWN"}
 DEFAULT_MAX_AGE = 3600.0
+TEST_PAGE = "test-page"
 # labels that tell HA replicas of one Prometheus apart: the same host seen twice is one host
 REPLICA_LABELS = frozenset({"replica", "prometheus_replica", "__replica__", "receive_replica"})
 
@@ -198,7 +199,8 @@ def _status(
         return HostStatus(
             name, UNKNOWN_HOST, "; ".join(["not expected (fleet file, --expect)", *notes]), **common
         )
-    bad = [f for f in r.findings if f.severity in ("critical", "warning")]
+    # an operator's test page (SIGUSR1) is a synthetic finding: it proves paging, not a broken host
+    bad = [f for f in r.findings if f.severity in ("critical", "warning") and f.code != TEST_PAGE]
     if r.compliant is False or bad:
         first = ", ".join(f"{f.code} {f.subject}" for f in sorted(bad, key=_finding_order)[:3])
         more = f" (+{len(bad) - 3} more)" if len(bad) > 3 else ""

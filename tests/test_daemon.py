@@ -316,3 +316,102 @@ def test_tls_with_an_idle_connection_held_open_and_basic_auth(tmp_path):
                 urllib.request.urlopen(f"http://127.0.0.1:{d.port}/metrics", timeout=5).read()
         finally:
             idle.close()
+
+
+# ------------------------------------------------------------------------- test page (SIGUSR1)
+
+TEST_PAGE_LINE = (
+    b'raidwatch_finding{code="test-page",severity="critical",'
+    b'subject="raidwatch test page: not a real failure"} 1.0'
+)
+
+
+def test_test_page_setting(tmp_path):
+    assert load_settings(None, {}).test_page_duration == 600
+    cfg = tmp_path / "raidwatch.yml"
+    cfg.write_text("test_page_duration: 5m\n")
+    assert load_settings(str(cfg), {}).test_page_duration == 300
+    assert load_settings(str(cfg), {"test_page_duration": "30s"}).test_page_duration == 30
+    cfg.write_text("test_page_duration: soon\n")
+    with pytest.raises(ConfigError, match="test_page_duration"):
+        load_settings(str(cfg), {})
+
+
+def test_engine_test_page_starts_renders_and_ends(caplog):
+    caplog.set_level("INFO", logger="raidwatch.daemon")
+    engine = Engine(Settings(collectors=("mounts",), test_page_duration=60), ReplayProbe(WEB01), None, None)
+    engine.start_test_page()  # before the first snapshot: nothing to render yet, no error
+    engine.test_page_until = None
+    engine.run(engine.collectors)
+    assert b"raidwatch_test_page_active 0.0" in engine.published.body
+    assert TEST_PAGE_LINE not in engine.published.body  # no policy: no finding at all
+    now = time.time()
+    until = engine.start_test_page(now)
+    assert until == now + 60
+    snap = engine.published.snapshot
+    assert b"raidwatch_test_page_active 1.0" in engine.published.body
+    assert TEST_PAGE_LINE in engine.published.body  # even without a policy: the test must page
+    assert TEST_PAGE_LINE in gzip.decompress(engine.published.body_gzip)
+    assert "test page started" in caplog.text
+    engine.run(engine.collectors)  # a collection while it runs keeps it
+    assert b"raidwatch_test_page_active 1.0" in engine.published.body
+    assert engine.start_test_page(now + 10) == now + 70 and "test page extended" in caplog.text
+    assert engine.tick_test_page(now + 69) is False
+    assert engine.tick_test_page(now + 71) is True
+    assert b"raidwatch_test_page_active 0.0" in engine.published.body
+    assert TEST_PAGE_LINE not in engine.published.body
+    assert "test page ended" in caplog.text
+    assert engine.tick_test_page(now + 100) is False  # ends once
+    assert engine.published.snapshot is not snap  # the run above published a new snapshot
+
+
+def test_sigusr1_bursts_during_collections_start_one_bounded_test_page(tmp_path):
+    args = ("--replay", str(WEB01), "--fleet", "fleet.yaml", "--collectors", "md,blockdev,mounts")
+    with daemon(tmp_path, *args, "--interval", "1s", "--test-page-duration", "3s") as d:
+        assert b"raidwatch_test_page_active 0.0" in d.get("/metrics")[2]
+        for _ in range(25):  # collections run every second: some signals land in the middle of one
+            d.proc.send_signal(signal.SIGUSR1)
+            time.sleep(0.02)
+        _wait_for(lambda: TEST_PAGE_LINE in d.get("/metrics")[2])
+        body = d.get("/metrics")[2]
+        assert b"raidwatch_test_page_active 1.0" in body and b"raidwatch_host_compliant 0.0" in body
+        _wait_for(lambda: "test page ended" in d.logs())
+        assert b"raidwatch_test_page_active 0.0" in d.get("/metrics")[2]
+        assert d.proc.poll() is None
+        logs = d.logs()
+        assert "test page started" in logs and "Traceback" not in logs
+
+
+def test_test_page_command_signals_only_raidwatch(tmp_path):
+    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "raidwatch", "test-page", *argv],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            env=dict(os.environ, PYTHONPATH=str(REPO)),
+            timeout=30,
+        )
+
+    other = subprocess.Popen(["sleep", "30"])
+    try:
+        res = run("--pid", str(other.pid))
+        assert res.returncode == 2 and "not `raidwatch serve`" in res.stderr
+        time.sleep(0.2)
+        assert other.poll() is None  # not killed by a stray SIGUSR1
+    finally:
+        other.kill()
+        other.wait()
+    pidfile = tmp_path / "raidwatch.pid"
+    pidfile.write_text("garbage\n")
+    res = run("--pidfile", str(pidfile))
+    assert res.returncode == 2 and "expected a process id" in res.stderr
+    res = run("--pidfile", str(tmp_path / "nope.pid"))
+    assert res.returncode == 2 and res.stderr.startswith("raidwatch: test-page: ")
+    assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
+    with daemon(tmp_path, "--replay", str(WEB01), "--collectors", "md,mounts") as d:
+        pidfile.write_text(f"{d.proc.pid}\n")
+        res = run("--pidfile", str(pidfile))
+        assert res.returncode == 0 and f"pid {d.proc.pid}" in res.stdout
+        _wait_for(lambda: b"raidwatch_test_page_active 1.0" in d.get("/metrics")[2])
+        assert "test page started" in d.logs()

@@ -163,6 +163,12 @@ def test_the_same_host_from_two_targets_is_one_host_and_said_so() -> None:
     assert s.status == "compliant" and s.age_seconds == 10 and "reported by 2 targets" in s.reason
 
 
+def test_a_test_page_does_not_make_a_host_non_compliant() -> None:
+    page = [("test-page", "critical", "raidwatch test page: not a real failure")]
+    (s,) = fl.judge({"web01"}, fl.Observation((report("web01", findings=page),), (), NOW))
+    assert s.status == "compliant" and fl.exit_status([s]) == fl.OK
+
+
 def test_stale_daemon_data_is_flagged() -> None:
     (s,) = fl.judge({"web01"}, fl.Observation((report("web01", stale=True),), (), NOW))
     assert s.status == "compliant" and s.stale and "latest collection failed" in s.reason
