@@ -212,7 +212,7 @@ def test_ssacli_interim_recovery_mode_is_degraded():
         "raid5",
         "Interim Recovery Mode",
         "degraded",
-        136_700_000_000,
+        round(136.7 * 1024**3),  # "136.7 GB": ssacli prints logical drive sizes in binary units
     )
     assert r.controllers[0].model == "Smart Array E200i"
     assert any("FIRMWARE UPGRADE REQUIRED" in w for w in r.warnings)

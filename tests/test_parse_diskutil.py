@@ -817,3 +817,60 @@ def test_odd_plists_never_crash(data: dict) -> None:
     except (TypeError, ValueError, OverflowError):
         return  # not representable as a plist (e.g. surrogates)
     _only_parse_error(text)
+
+
+# ------------------------------------- a Missing/Damaged member keeps its slot (issue 11, item 5.6)
+# An AppleRAID set's complement is its member slots (the '#' column), not the rows diskutil prints: a lost
+# member keeps its index. raid_disks counts the slots (highest index + 1, at least the rows), so a missing
+# slot is counted even where its row is absent or could not be read.
+
+
+@needs_corpus
+def test_missing_damaged_mirror_counts_two_slots() -> None:
+    s = only_set(parse_appleraid_list(fixture(LIST_DEGRADED_MISSING)))
+    a = s.array
+    assert [(m.index, m.kind) for m in s.members] == [(0, "missing"), (1, "online")]
+    assert (a.level, a.raid_disks, a.in_sync_disks, a.degraded) == ("mirror", 2, 1, True)
+    assert s.member_losses_survivable() == 1
+    # the same real listing with the Missing/Damaged row gone: the online member's index 1 still says 2 slots
+    text = "\n".join(x for x in fixture(LIST_DEGRADED_MISSING).splitlines() if "Missing/Damaged" not in x)
+    a = only_set(parse_appleraid_list(text)).array
+    assert (a.raid_disks, a.in_sync_disks, a.degraded) == (2, 1, True)
+
+
+@pytest.mark.parametrize("layout", ["10.5", "10.6", "10.8"])
+def test_missing_damaged_member_rendered(layout: str) -> None:
+    from toolgen import diskutil as du
+
+    online = du.Member(0, "disk2s2", "6B1D0F3A-7C2E-4A91-B5D8-0E4F6A7B8C9D", "Online", 499_763_888_128)
+    missing = du.Member(1, "-none-", "C4E2A8B1-5D3F-4E6A-9B7C-1D2E3F4A5B6C", "Missing/Damaged")
+    for members in ([online, missing], [missing, online], [missing]):
+        uuid = "0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D"
+        rs = du.RaidSet("Mirror1", uuid, "Degraded", 499_763_888_128, "disk4", members=members)
+        s = only_set(parse_appleraid_list(du.render_list([rs], layout)))
+        a = s.array
+        lost = [m for m in a.members if m.raw_state == "Missing/Damaged"]
+        assert lost and lost[0].state is MemberState.FAILED and lost[0].slot == 1
+        assert (a.raid_disks, a.degraded) == (2, True), (layout, [m.index for m in members])
+        assert a.in_sync_disks == (1 if online in members else 0)
+
+
+def test_unnumbered_rows_are_no_slots() -> None:
+    """A spare's row has '-' for its index: it adds no slot to the set."""
+    from toolgen import diskutil as du
+
+    rows = [
+        du.Member(0, "disk2s2", "6B1D0F3A-7C2E-4A91-B5D8-0E4F6A7B8C9D", "Online"),
+        du.Member(1, "disk3s2", "7C2E1F4B-8D3F-4B02-86E9-1F5A7B8C9D0E", "Online"),
+    ]
+    rs = du.RaidSet(
+        "Mirror1", "0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D", "Online", 10**12, "disk4", members=rows
+    )
+    lines = du.render_list([rs], "10.8").splitlines()
+    lines.insert(-1, "-  disk5s2   8D3F2A5C-9E4A-4C13-97FA-2A6B8C9D0E1F  Spare      0")
+    s = only_set(parse_appleraid_list("\n".join(lines) + "\n"))
+    assert len(s.spares) == 1 and (s.array.raid_disks, s.array.in_sync_disks, s.array.degraded) == (
+        2,
+        2,
+        False,
+    )

@@ -680,3 +680,127 @@ def test_json_nvme_eui64_from_the_namespace_list() -> None:
     doc = json.loads(sc.render_json(drive, "/dev/nvme0n1"))
     assert "nvme_eui64" not in doc and doc["nvme_namespaces"][0]["eui64"]["oui"] == 0x002538
     assert parse_smartctl(json.dumps(doc), "n.json").wwn == "eui.002538b211a0c0de"
+
+
+# ----------------------------------------------------- ATA temperature: 194 before 190 (issue 11, item 5.1)
+# smartmontools atacmds.cpp ata_return_temperature_value() tries 194 (Temperature_Celsius) first and 190
+# (Airflow_Temperature_Cel) only when 194 is absent or not a reading (0 < t < 128, low byte of the raw).
+# pySMART 1.4.3 (AtaAttributes.temperature) and our scanner used to take 190 when both were present.
+
+# real `smartctl -j` reports whose 190 and 194 disagree (Intel DC S3x00: 190 Temperature_Case, 194
+# Temperature_Internal); their temperature.current is smartctl's own choice and equals the 194 reading
+INTEL_190_194 = [
+    f"{EXPORTER}/sat-Intel_730_and_DC_S35x0_3610_3700_Series_SSDs-INTEL_SSDSC2BB240G4-sde.json",
+    f"{EXPORTER}/sat-Intel_730_and_DC_S35x0_3610_3700_Series_SSDs-INTEL_SSDSC2BB480G4-sda.json",
+    f"{EXPORTER}/sat-Intel_730_and_DC_S35x0_3610_3700_Series_SSDs-INTEL_SSDSC2BB800G4-sda.json",
+]
+
+
+def _attr_raws(doc: dict) -> dict[int, dict]:
+    return {a["id"]: a["raw"] for a in doc["ata_smart_attributes"]["table"]}
+
+
+@needs_corpus
+@pytest.mark.parametrize("rel", INTEL_190_194, ids=lambda r: r.rsplit("-", 2)[-2])
+def test_json_temperature_is_194_where_190_differs(rel: str) -> None:
+    text = corpus_path(rel).read_text()
+    doc = json.loads(text)
+    raws = _attr_raws(doc)
+    t194, t190 = raws[194]["value"] & 0xFF, raws[190]["value"] & 0xFF
+    assert t194 != t190 and doc["temperature"]["current"] == t194
+    assert parse_smartctl(text, rel).temperature_celsius == t194
+    # the attribute fallback (a report without temperature.current) follows smartctl's rule too
+    del doc["temperature"]
+    assert parse_smartctl(json.dumps(doc), rel).temperature_celsius == t194
+
+
+@needs_corpus
+@pytest.mark.parametrize("rel", INTEL_190_194, ids=lambda r: r.rsplit("-", 2)[-2])
+def test_text_temperature_is_194_on_a_real_attribute_table(rel: str) -> None:
+    """No real text report in the corpus has 190 and 194 disagreeing; the real Intel table above, printed
+    by our own renderer (tests/toolgen/smartctl.py) as `smartctl -a` text, stands in for one."""
+    doc = json.loads(corpus_path(rel).read_text())
+    attrs = [
+        sc.Attr(
+            a["id"], a["name"], a["flags"]["value"], a["value"], a["worst"], a["thresh"], a["raw"]["string"]
+        )
+        for a in doc["ata_smart_attributes"]["table"]
+    ]
+    drive = sc.AtaDrive(doc["model_name"], "PHWL000000", "D2010370", doc["user_capacity"]["bytes"], rpm=0,
+                        attributes=attrs)  # fmt: skip
+    text = sc.render_text(drive)
+    raws = _attr_raws(doc)
+    assert re.search(rf"^190 Temperature_Case .* {re.escape(raws[190]['string'])}$", text, re.M)
+    h = parse_smartctl(text, rel)
+    assert h.temperature_celsius == raws[194]["value"]
+    assert not any(n.startswith("temperature_celsius") for n in h.notes)  # pySMART's reading agrees now
+
+
+@needs_corpus
+@pytest.mark.parametrize(
+    ("rel", "temp"),
+    [
+        (f"{PYSMART}/sat_hdd_0_issue70/_-d_sat_--all__dev_sg2", 31),
+        (f"{PYSMART}/sata_hdd_0_issue42/_-d_ata_--all__dev_sdau", 38),
+    ],
+)
+def test_text_temperature_real_reports_with_190_and_194(rel: str, temp: int) -> None:
+    """The real text reports carrying both attributes (their raws agree): the 194 raw is read."""
+    text = read(corpus_path(rel))
+    assert re.search(rf"^194 Temperature_Celsius .* {temp} \(", text, re.M)
+    assert parse_smartctl(text, rel).temperature_celsius == temp
+
+
+def _intel(temp: int, raws: dict[int, int | str] | None = None) -> sc.AtaDrive:
+    # 190 Temperature_Case = temp, 194 Temperature_Internal = temp + 3
+    attrs = sc.intel_ssd_attributes(4100, temp)
+    return sc.AtaDrive("INTEL SSDSC2KB480G8", "PHYF812300AB480BGN", "XCV10132", 480_103_981_056, rpm=0,
+                       attributes=sc.set_raw(attrs, raws or {}))  # fmt: skip
+
+
+def test_temperature_194_first_on_our_rendering() -> None:
+    h = parse_smartctl(sc.render_text(_intel(27)), "intel.txt")
+    assert h.temperature_celsius == 30
+    assert parse_smartctl(sc.render_json(_intel(27), "/dev/sda"), "intel.json").temperature_celsius == 30
+    attrs = sc.set_raw(sc.seagate_hdd_attributes(900, 33), {190: "41 (Min/Max 20/44)"})
+    seagate = sc.AtaDrive("ST4000NM000A-2HZ100", "WJG0ABCD", "SN04", 4_000_787_030_016, attributes=attrs)
+    assert parse_smartctl(sc.render_text(seagate), "seagate.txt").temperature_celsius == 33
+
+
+@pytest.mark.parametrize("bad", [0, 128, 200])
+def test_temperature_falls_back_to_190_when_194_is_no_reading(bad: int) -> None:
+    """smartctl skips a 194 raw outside 0 < t < 128 and takes 190; the JSON fallback does the same."""
+    drive = _intel(27, {194: bad})
+    assert parse_smartctl(sc.render_text(drive), "t").temperature_celsius == 27
+    doc = json.loads(sc.render_json(drive, "/dev/sda"))
+    doc.pop("temperature", None)
+    assert parse_smartctl(json.dumps(doc), "j").temperature_celsius == 27
+
+
+def test_temperature_190_alone_and_json_low_byte() -> None:
+    samsung = sc.AtaDrive("Samsung SSD 870 EVO 1TB", "S6PTNM0T000001", "SVT02B6Q", 1_000_204_886_016, rpm=0,
+                          attributes=sc.samsung_ssd_attributes(1200, 36))  # fmt: skip
+    assert parse_smartctl(sc.render_text(samsung), "s").temperature_celsius == 36
+    # JSON raw.value of a tempminmax 194 carries min/max in the high words: the low byte is the reading
+    doc = json.loads(sc.render_json(_intel(27), "/dev/sda"))
+    doc.pop("temperature", None)
+    for a in doc["ata_smart_attributes"]["table"]:
+        if a["id"] == 194:
+            a["raw"] = {"value": (45 << 32) | (18 << 16) | 31, "string": "31 (Min/Max 18/45)"}
+    assert parse_smartctl(json.dumps(doc), "j").temperature_celsius == 31
+
+
+def test_mvcli_smart_temperature_c2_before_be() -> None:
+    """mvcli `smart -p N` prints attribute ids in hex: C2 = 194, BE = 190 (our own text in its layout)."""
+    from raidwatch.parsers.hwraid import mvcli
+
+    head = (
+        "# mvcli smart -p 0\nSMART STATUS RETURN: OK.\n\nSmart Info\n"
+        "ID      Attribute Name          Current Worst   Threshhold      RawValue        Status\n"
+        "09      Power-On Hours Count    99      99      0               000000000FA0    OK\n"
+    )
+    be = "BE      Airflow Temperature     64      55      45              002C1B140024    OK\n"
+    c2 = "C2      Temperature             36      45      0               00000000001F    OK\n"
+    for rows, temp in ((be + c2, 31), (c2 + be, 31), (be, 36), (c2.replace("01F", "0C8") + be, 36)):
+        pd = mvcli.parse(head + rows, "smart-p0").physical_drives[0]
+        assert pd.temperature_celsius == temp, rows

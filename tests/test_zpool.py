@@ -639,3 +639,152 @@ def test_leaf_error_counters_are_member_errors(zfs05):
 
     ev = evaluate(inv, load_policy("f", "defaults: {}\n").for_host("zfs05"))
     assert [f.code for f in ev.findings].count("array-member-errors") == 1
+
+
+# ------------------------------------------ `zpool list -H -o ...` in a chosen order (issue 11, item 5.3)
+# No corpus file shows `-o`; the rows below are our own, in OpenZFS's format (zpool_main.c print_pool: -H
+# joins the -o columns with tabs, in the -o order; -v vdev rows print the default stats "not compatible
+# with '-o'", led by a tab).
+
+
+def test_list_H_o_name_health_any_order_is_inferred():
+    res = parse_zpool_list("tank\tONLINE\nbackup\tDEGRADED\n", "zpool list -H -o name,health")
+    assert res.scripted and res.columns == ("NAME", "HEALTH")
+    assert [(p.pool.name, p.pool.health) for p in res.pools] == [("tank", "ONLINE"), ("backup", "DEGRADED")]
+    res = parse_zpool("DEGRADED\tbackup\nFAULTED\tzion\n", "zpool list -H -o health,name")
+    assert isinstance(res, ZpoolList) and res.columns == ("HEALTH", "NAME")
+    assert [(p.pool.name, p.pool.health) for p in res.pools] == [("backup", "DEGRADED"), ("zion", "FAULTED")]
+
+
+def test_list_H_o_columns_argument_reads_any_property_order():
+    text = "tank\t3985729650688\t41\tONLINE\nzion\t-\t-\tFAULTED\n"
+    res = parse_zpool_list(text, "argv", columns="name,size,cap,health")
+    tank, zion = (p.pool for p in res.pools)
+    assert (tank.name, tank.size_bytes, tank.cap_percent, tank.health) == (
+        "tank",
+        3985729650688,
+        41,
+        "ONLINE",
+    )
+    assert (zion.size_bytes, zion.health) == (None, "FAULTED")
+    res = parse_zpool("ONLINE\t1.00x\ttank\n", "argv", columns=["health", "dedup", "name"])
+    assert (res.pools[0].pool.name, res.pools[0].pool.dedup_ratio) == ("tank", 1.0)
+    res = parse_zpool_list("tank\nbackup\n", "argv", columns="name")
+    assert [p.pool.name for p in res.pools] == ["tank", "backup"]
+
+
+def test_list_H_o_with_v_vdev_rows_keep_the_default_stats():
+    text = (
+        "tank\tONLINE\n"
+        "\tmirror-0\t3.62T\t1.50T\t2.12T\t-\t-\t12%\t41.4%\t-\tONLINE\n"
+        "\tsda\t3.64T\t-\t-\t-\t-\t-\t-\t-\tONLINE\n"
+    )
+    (p,) = parse_zpool_list(text, "zpool list -H -v -o name,health").pools
+    assert p.pool.health == "ONLINE"
+    assert [(v.name, v.health, v.frag_percent) for v in p.vdevs] == [
+        ("mirror-0", "ONLINE", 12),
+        ("sda", "ONLINE", None),
+    ]
+    assert p.vdevs[0].size_bytes == parse_size("3.62T")
+
+
+def test_list_header_in_a_chosen_order():
+    res = parse_zpool_list("HEALTH    NAME   CAP\nONLINE    tank   41%\nDEGRADED  vault  93%\n")
+    assert not res.scripted and res.columns == ("HEALTH", "NAME", "CAP")
+    assert [(p.pool.name, p.pool.health, p.pool.cap_percent) for p in res.pools] == [
+        ("tank", "ONLINE", 41),
+        ("vault", "DEGRADED", 93),
+    ]
+    with pytest.raises(ParseError, match="is not columns=NAME,HEALTH"):
+        parse_zpool_list("HEALTH  NAME\nONLINE  tank\n", "x", columns="name,health")
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("tank\tONLINE\t3.62T\n", r"x:1: column 3 \('3.62T'\) .* pass columns="),  # SIZE? ALLOC? FREE?
+        ("tank\t3985729650688\tONLINE\n", r"x:1: column 2 .* pass columns="),  # -p: a size or a count
+        ("tank\t41%\tONLINE\n", r"x:1: column 2 \('41%'\)"),  # FRAG or CAP
+        ("tank\tONLINE\t-\n", r"x:1: column 3 \('-'\)"),
+        ("tank\tONLINE\tbackup\n", r"x:1: 2 columns could each be NAME"),
+        ("ONLINE\tONLINE\n", r"x:1: 2 columns could each be HEALTH"),
+        ("tank\tONLINE\nbackup\tONLINE\tDEGRADED\n", r"x:2: 3 tab-separated values"),
+        ("tank\n", r"x:1: one value and no tab"),
+    ],
+)
+def test_list_H_ambiguous_order_is_refused_naming_the_line(text, why):
+    with pytest.raises(ParseError, match=why):
+        parse_zpool_list(text, "x")
+
+
+def test_list_H_default_width_still_default_order():
+    res = parse_zpool((ZP / "handmade-list-H-p.txt").read_text())
+    assert len(res.columns) == 11 and res.columns[9] == "HEALTH"
+    with pytest.raises(ParseError, match="no NAME"):
+        parse_zpool_list("tank\tONLINE\n", "x", columns="health,size")
+
+
+# ---------------------------------------------- old ` scrub:` lines (issue 11, item 4; item 5.4)
+# Solaris before snv_128, zfs-fuse and early ZFS on Linux print " scrub:" where OpenZFS prints " scan:"
+# (old zpool_main.c print_scrub_status). No corpus file has one; this is our own text in that format.
+
+OLD_STATUS = """\
+  pool: tank
+ state: DEGRADED
+status: One or more devices could not be opened.  Sufficient replicas exist for
+        the pool to continue functioning in a degraded state.
+action: Attach the missing device and online it using 'zpool online'.
+   see: http://www.sun.com/msg/ZFS-8000-2Q
+ scrub: {scrub}
+config:
+
+        NAME        STATE     READ WRITE CKSUM
+        tank        DEGRADED     0     0     0
+          mirror    DEGRADED     0     0     0
+            c1t0d0  ONLINE       0     0     0
+            c1t1d0  UNAVAIL      0     0     0  cannot open
+
+errors: No known data errors
+"""
+
+
+@pytest.mark.parametrize(
+    ("line", "want"),
+    [
+        ("none requested", ("none", "none", None, None, None, None)),
+        (
+            "scrub completed after 0h1m with 0 errors on Tue Mar  3 10:41:07 2009",
+            ("scrub", "finished", 60.0, 0, None, "Tue Mar 3 10:41:07 2009"),
+        ),
+        (
+            "resilver completed after 2h13m with 3 errors on Wed Jun 17 04:02:11 2009",
+            ("resilver", "finished", 8000 - 20, 3, None, "Wed Jun 17 04:02:11 2009"),
+        ),
+        (
+            "scrub stopped after 0h20m with 0 errors on Tue Mar  3 11:00:00 2009",
+            ("scrub", "canceled", 1200.0, 0, None, "Tue Mar 3 11:00:00 2009"),
+        ),
+        (
+            "resilver in progress for 0h4m, 12.34% done, 0h28m to go",
+            ("resilver", "in progress", None, None, pytest.approx(0.1234), None),
+        ),
+    ],
+)
+def test_old_scrub_line_after_see_is_the_scan(line, want):
+    (p,) = parse_zpool_status(OLD_STATUS.format(scrub=line), "old").pools
+    assert p.see == "http://www.sun.com/msg/ZFS-8000-2Q"  # the scrub line is not glued onto see:
+    s = p.scan
+    assert (s.function, s.state, s.duration_seconds, s.errors, s.progress, s.when) == want
+    if s.state == "in progress":
+        assert s.running and s.to_go_seconds == 28 * 60
+    assert [c.kind for c in p.root.children] == ["mirror"]
+    assert p.root.children[0].children[1].state == "UNAVAIL"
+
+
+def test_old_scrub_line_on_a_healthy_pool():
+    text = OLD_STATUS.format(scrub="none requested").replace(" state: DEGRADED", " state: ONLINE")
+    text = "\n".join(
+        x for x in text.splitlines() if not x.startswith(("status:", "action:", "   see:", "        the"))
+    )
+    (p,) = parse_zpool_status(text, "old").pools
+    assert (p.state, p.scan.function, p.status, p.see) == ("ONLINE", "none", None, None)

@@ -251,7 +251,15 @@ def _build_set(
             warnings.append(f"{where}: set {name!r}: unknown status {status!r}, taken as inactive")
     every = members + spares
     rebuilding = [m for m in every if m.kind == "rebuilding"]
-    degraded = low == "degraded" or any(m.kind in ("failed", "missing", "rebuilding") for m in every)
+    # The set's complement is its member slots, not the rows shown: a Missing/Damaged member keeps its
+    # slot ('#' column), so the highest index counts, also when a row is absent or could not be read.
+    numbered = [m.index for m in members if m.index is not None]
+    slots = max(len(members), max(numbered) + 1) if numbered else len(members)
+    degraded = (
+        low == "degraded"
+        or any(m.kind in ("failed", "missing", "rebuilding") for m in every)
+        or slots > len(members)
+    )
     sync = None
     if rebuilding:
         known = [m.rebuild_progress for m in rebuilding if m.rebuild_progress is not None]
@@ -260,7 +268,7 @@ def _build_set(
         name=name,
         level=level,
         state=state,
-        raid_disks=len(members) if every else None,
+        raid_disks=slots if every else None,
         in_sync_disks=sum(1 for m in members if m.kind == "online") if every else None,
         degraded=degraded,
         members=tuple(_model_member(m) for m in every),
@@ -354,7 +362,7 @@ def _member_row(line: str, source: str, lineno: int, warnings: list[str]) -> App
         warnings.append(f"{source}:{lineno}: unknown member status {status!r}")
     dev = m.group("dev")
     return AppleRaidMember(
-        index=int(m.group("idx")) if m.group("idx").isdigit() else None,
+        index=int(m.group("idx")) if m.group("idx").isdecimal() else None,
         device=None if dev.lower() in ("-none-", "none", "-") else dev,
         uuid=m.group("uuid").upper(),
         status=status,

@@ -55,6 +55,23 @@ ATA_PREDICTORS: dict[int, str] = {
 }
 
 
+# smartmontools atacmds.cpp ata_return_temperature_value(): the drive temperature is attribute 194
+# (Temperature_Celsius) and, only when 194 is absent or gives no plausible reading, 190
+# (Airflow_Temperature_Cel); the low byte of the raw value counts, and only 0 < t < 128 is a reading.
+ATA_TEMPERATURE_IDS: tuple[int, ...] = (194, 190)
+
+
+def ata_temperature(readings: dict[int, int]) -> int | None:
+    """The drive temperature smartctl itself reports from ATA attribute readings {id: degrees}: 194 first,
+    then 190, each kept only when 0 < t < 128 (smartmontools' rule); None when neither is. A reading is
+    the first number smartctl prints in the RAW_VALUE column (text) or the low byte of raw.value (JSON)."""
+    for attr_id in ATA_TEMPERATURE_IDS:
+        t = readings.get(attr_id)
+        if t is not None and 0 < t < 128:
+            return t
+    return None
+
+
 def decode_exit_status(rc: int | None) -> tuple[str, ...]:
     """smartctl's exit status bit mask -> the names of the bits set (EXIT_BITS), low bit first."""
     if rc is None or rc < 0:
@@ -79,6 +96,7 @@ class _Facts:
     health_passed: bool | None = None
     health_text: str | None = None
     temperature_celsius: int | None = None
+    ata_temperature_raws: dict[int, int] = field(default_factory=dict)  # attribute 194/190 -> raw
     power_on_hours: int | None = None
     predictors: dict[str, int] = field(default_factory=dict)  # field name -> raw
     attributes: list[tuple[str, int]] = field(default_factory=list)
@@ -348,7 +366,7 @@ def _scan(lines: list[str]) -> _Facts:
                 f.last_self_test_result = status
                 f.last_self_test_passed = passed
                 hours = m.group("hours")
-                f.last_self_test_hours = int(hours) if hours.isdigit() else None
+                f.last_self_test_hours = int(hours) if hours.isdecimal() else None
                 continue
         # nvmeprint.cpp (7.3+): "Self-test status: Short self-test in progress (37% completed)", or
         # "Self-test status: No self-test in progress" on every NVMe drive with a self-test log
@@ -359,7 +377,7 @@ def _scan(lines: list[str]) -> _Facts:
         m = _SCSI_ERR_RE.match(s)
         if m:
             cols = m.group("cols").split()
-            if len(cols) >= 7 and cols[-1].isdigit():
+            if len(cols) >= 7 and cols[-1].isdecimal():
                 f.scsi_uncorrected_errors = (f.scsi_uncorrected_errors or 0) + int(cols[-1])
             continue
         m = re.search(r"SMART overall-health self-assessment test result:\s*(?P<v>.*)$", s)
@@ -391,6 +409,8 @@ def _scan(lines: list[str]) -> _Facts:
             f.device_type = "scsi"
     if f.device_type == "nvme":
         f.is_ssd, f.rotation_rpm = True, 0
+    if f.temperature_celsius is None and f.ata_temperature_raws:
+        f.temperature_celsius = ata_temperature(f.ata_temperature_raws)
     return f
 
 
@@ -411,8 +431,8 @@ def _take_attribute(f: _Facts, m: re.Match[str]) -> None:
         f.attributes.append((name, raw))
     if attr_id == 9 and raw is not None:
         f.power_on_hours = raw
-    if attr_id in (194, 190) and raw is not None and f.temperature_celsius is None and 0 < raw < 150:
-        f.temperature_celsius = raw
+    if attr_id in ATA_TEMPERATURE_IDS and raw is not None:
+        f.ata_temperature_raws.setdefault(attr_id, raw)  # chosen after the table (194 before 190)
 
 
 def _take_nvme(f: _Facts, key: str, val: str) -> None:
@@ -545,6 +565,14 @@ def _pysmart_read(body: list[str], device_type: str) -> _Facts:
     f.temperature_celsius = temp if temp else None
     ia = dev.if_attributes
     if isinstance(ia, AtaAttributes):
+        # pySMART's AtaAttributes.temperature takes 190 before 194; smartctl takes 194 first
+        raws = {
+            attr_id: attr.raw_int
+            for attr_id in ATA_TEMPERATURE_IDS
+            if (attr := ia.legacyAttributes[attr_id]) is not None and isinstance(attr.raw_int, int)
+        }
+        if raws:
+            f.temperature_celsius = ata_temperature(raws)
         for attr_id, fname in ATA_PREDICTORS.items():
             attr = ia.legacyAttributes[attr_id]
             if attr is not None and attr.raw_int is not None:
@@ -739,7 +767,9 @@ def to_json(health: SmartHealth) -> dict[str, Any]:
 
 __all__ = [
     "ATA_PREDICTORS",
+    "ATA_TEMPERATURE_IDS",
     "EXIT_BITS",
+    "ata_temperature",
     "decode_exit_status",
     "parse_smartctl",
     "parse_smartctl_text",

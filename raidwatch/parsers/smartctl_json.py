@@ -11,9 +11,11 @@ from raidwatch.model import SmartHealth
 from raidwatch.parsers.smartctl import (
     _PERM_RE,
     ATA_PREDICTORS,
+    ATA_TEMPERATURE_IDS,
     _build,
     _Facts,
     _self_test_passed,
+    ata_temperature,
     device_message,
 )
 
@@ -80,6 +82,7 @@ def _messages(doc: dict[str, Any], f: _Facts) -> None:
 
 
 def _ata(doc: dict[str, Any], f: _Facts) -> None:
+    temps: dict[int, int] = {}
     for attr in _list(_get(doc, "ata_smart_attributes", "table")):
         if not isinstance(attr, dict) or not isinstance(attr.get("id"), int):
             continue
@@ -100,6 +103,15 @@ def _ata(doc: dict[str, Any], f: _Facts) -> None:
             f.attributes.append((name, raw))
         if attr_id == 9 and raw is not None and f.power_on_hours is None:
             f.power_on_hours = raw
+        if attr_id in ATA_TEMPERATURE_IDS and attr_id not in temps:
+            value = _int(_get(attr, "raw", "value"))
+            reading = value & 0xFF if value is not None and value >= 0 else raw  # smartctl: low byte
+            if reading is not None:
+                temps[attr_id] = reading
+    # temperature.current is smartctl's own choice (SCT status, else these attributes) and is kept; without
+    # it (a report without the key) the attributes are read by smartctl's rule: 194 first, then 190
+    if f.temperature_celsius is None and temps:
+        f.temperature_celsius = ata_temperature(temps)
     log = _get(doc, "ata_smart_self_test_log", "extended", "table") or _get(
         doc, "ata_smart_self_test_log", "standard", "table"
     )

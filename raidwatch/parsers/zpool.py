@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,8 +26,19 @@ _UNITS["Z"] = 1 << 70
 _DHMS_RE = re.compile(r"^(?:(?P<d>\d+) days? )?(?P<h>\d+):(?P<m>\d{2}):(?P<s>\d{2})$")
 _HM_RE = re.compile(r"^(?P<h>\d+)h(?P<m>\d+)m$")
 _KEY_RE = re.compile(
-    r"^\s{0,8}(?P<key>pool|state|status|action|see|scan|remove|checkpoint|config|errors|id|"
+    r"^\s{0,8}(?P<key>pool|state|status|action|see|scan|scrub|remove|checkpoint|config|errors|id|"
     r"expand|dedup|scan warning)\s*:\s?(?P<rest>.*)$"
+)
+# ` scrub:` of Solaris/OpenSolaris before `scan:` (snv_128), zfs-fuse and early ZFS on Linux (old zpool_main.c
+# print_scrub_status): "none requested", "<scrub|resilver> <completed|stopped> after 0h1m with 0 errors on
+# <ctime>", "<scrub|resilver> in progress for 0h1m, 12.34% done, 0h8m to go". "stopped" is a cancelled scan.
+_LEGACY_DONE_RE = re.compile(
+    r"^(?P<func>scrub|resilver) (?P<how>completed|stopped) after (?P<dur>\d+h\d+m) with (?P<errors>\d+) "
+    r"errors? on (?P<when>.+)$"
+)
+_LEGACY_RUN_RE = re.compile(
+    r"^(?P<func>scrub|resilver) in progress for (?P<dur>\d+h\d+m), (?P<pct>\d+(?:\.\d+)?)% done, "
+    r"(?P<eta>\d+h\d+m) to go$"
 )
 _SCAN_DONE_RE = re.compile(
     r"^(?P<func>scrub repaired|resilvered|error scrub repaired)(?: \((?P<how>[^)]*)\))? (?P<amount>\S+) "
@@ -44,7 +56,7 @@ _ERRORS_COUNT_RE = re.compile(r"^(?P<n>\d+) data errors?, use '-v' for a list$")
 
 @dataclass(frozen=True)
 class ScanStatus:
-    """The `scan:` line: the last or running scrub/resilver."""
+    """The `scan:` line (` scrub:` on ZFS before snv_128/ZoL 0.6): the last or running scrub/resilver."""
 
     function: str  # scrub | resilver | error scrub | none
     state: str  # finished | in progress | paused | canceled | none
@@ -183,7 +195,10 @@ def parse_size(text: str) -> int | None:
     m = _SIZE_RE.match(text.strip())
     if not m:
         return None
-    return round(float(m.group("n")) * _UNITS[m.group("unit")])
+    try:
+        return round(float(m.group("n")) * _UNITS[m.group("unit")])
+    except OverflowError:  # more digits than a float holds: no size
+        return None
 
 
 def parse_count(text: str) -> int | None:
@@ -211,6 +226,26 @@ def _parse_scan(lines: list[str]) -> ScanStatus:
     text = " ".join(x.strip() for x in lines if x.strip())
     if first in ("none requested", ""):
         return ScanStatus("none", "none", text=text)
+    m = _LEGACY_DONE_RE.match(first)
+    if m:
+        done = m.group("how") == "completed"
+        return ScanStatus(
+            function=m.group("func"),
+            state="finished" if done else "canceled",
+            duration_seconds=parse_duration(m.group("dur")),
+            errors=int(m.group("errors")),
+            when=" ".join(m.group("when").split()),
+            text=text,
+        )
+    m = _LEGACY_RUN_RE.match(first)
+    if m:
+        return ScanStatus(
+            function=m.group("func"),
+            state="in progress",
+            progress=min(max(float(m.group("pct")) / 100.0, 0.0), 1.0),
+            to_go_seconds=parse_duration(m.group("eta")),
+            text=text,
+        )
     m = _SCAN_DONE_RE.match(first)
     if m:
         func = {"scrub repaired": "scrub", "resilvered": "resilver"}.get(m.group("func"), "error scrub")
@@ -446,9 +481,12 @@ def _parse_pool(block: list[tuple[int, str]], source: str, warnings: list[str]) 
             return None
         return " ".join(x.strip() for x in values[key][1] if x.strip()) or None
 
-    scan = _parse_scan(values["scan"][1]) if "scan" in values else None
-    if scan is not None and scan.state == "unknown":
-        warnings.append(f"{source}:{values['scan'][0]}: pool {name}: scan line not understood: {scan.text!r}")
+    # `scan:` since OpenZFS/snv_128; ` scrub:` before it (same meaning, older wording; see _LEGACY_DONE_RE)
+    scan_key = "scan" if "scan" in values else "scrub" if "scrub" in values else None
+    scan = _parse_scan(values[scan_key][1]) if scan_key else None
+    if scan_key and scan is not None and scan.state == "unknown":
+        where = values[scan_key][0]
+        warnings.append(f"{source}:{where}: pool {name}: {scan_key} line not understood: {scan.text!r}")
     tree = _parse_config(config, name, source, warnings) if "config" in values else {"root": None}
     root = tree.get("root")
     if root is not None and root.name != name:
@@ -516,10 +554,11 @@ def _list_value(col: str, text: str, source: str, lineno: int) -> Any:
     if col in ("HEALTH", "ALTROOT"):
         return text
     if col in ("FRAG", "CAP"):
-        m = re.fullmatch(r"(\d+)%?", text)
+        # OpenZFS 2.1+ prints a vdev's CAP with decimals ("0.00%", "41.4%": print_one_column, permyriad)
+        m = re.fullmatch(r"(\d{1,6}(?:\.\d+)?)%?", text)
         if not m:
             raise ParseError(source, lineno, f"{col} {text!r} is not a percentage")
-        return int(m.group(1))
+        return round(float(m.group(1)))
     if col == "DEDUP":
         m = re.fullmatch(r"(\d+(?:\.\d+)?)x?", text)
         if not m:
@@ -531,28 +570,155 @@ def _list_value(col: str, text: str, source: str, lineno: int) -> Any:
     return size
 
 
-def parse_zpool_list(text: str, source: str = "zpool list") -> ZpoolList:
-    """`zpool list [-v] [-H] [-p]` -> pools (and their vdev rows with -v). Raises ParseError otherwise."""
+_HEADER_WORD_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_NUMBERISH_RE = re.compile(r"^\d+(?:\.\d+)?(?:[BKMGTPEZ](?:i?B)?|%|x)?$")
+_POOL_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*$")
+
+
+def _columns_arg(columns: str | Sequence[str], source: str) -> tuple[str, ...]:
+    """`columns=` as a caller knows it from the argv: "name,health,size" (the -o list) or a sequence."""
+    names = columns.split(",") if isinstance(columns, str) else list(columns)
+    out = tuple(str(c).strip().upper() for c in names)
+    if not out or any(not _HEADER_WORD_RE.match(c) for c in out):
+        raise ParseError(source, None, f"columns={columns!r} is not a `zpool list -o` property list")
+    if "NAME" not in out:
+        raise ParseError(source, None, f"columns={columns!r} has no NAME: the pool rows cannot be told apart")
+    return out
+
+
+def _header(line: str) -> tuple[str, ...] | None:
+    """The column header of `zpool list` without -H: upper-case property names, no tab."""
+    words = line.split()
+    if "\t" in line or not words or not all(_HEADER_WORD_RE.match(w) for w in words):
+        return None
+    return tuple(words)
+
+
+def _fits(columns: tuple[str, ...], rows: list[tuple[int, str]], source: str) -> bool:
+    """Every -H pool row has len(columns) cells that read as those columns."""
+    for lineno, line in rows:
+        cells = line.split("\t")
+        if len(cells) != len(columns):
+            return False
+        try:
+            for col, val in zip(columns[1:], cells[1:], strict=True):
+                if col in _FIELD:
+                    v = _list_value(col, val, source, lineno)
+                    if col == "HEALTH" and v is not None and not re.fullmatch(r"[A-Z]+", v):
+                        return False
+        except ParseError:
+            return False
+    return True
+
+
+def _infer_columns(rows: list[tuple[int, str]], source: str) -> tuple[str, ...]:
+    """-H pool rows of a chosen `-o` order: name the columns from their values (rule in parse_zpool_list)."""
+    lineno0, first = rows[0]
+    width = len(first.split("\t"))
+    if width == 1:
+        why = f"one value and no tab in {first.strip()[:60]!r}: not a `zpool list -H` row we can name"
+        raise ParseError(source, lineno0, why + " (for `-H -o name` pass columns=)")
+    for lineno, line in rows:
+        n = len(line.split("\t"))
+        if n != width:
+            why = f"{n} tab-separated values where the first row has {width}: not one `zpool list -H` output"
+            raise ParseError(source, lineno, why)
+    cols: list[str] = []
+    for i in range(width):
+        vals = [line.split("\t")[i].strip() for _, line in rows]
+        if all(v in POOL_STATES for v in vals):
+            cols.append("HEALTH")
+        elif all(
+            _POOL_NAME_RE.match(v) and v not in POOL_STATES and not _NUMBERISH_RE.match(v) for v in vals
+        ):
+            cols.append("NAME")
+        else:
+            cols.append("?")
+    for col in ("NAME", "HEALTH"):
+        if cols.count(col) > 1:
+            why = f"{cols.count(col)} columns could each be {col}: the -H row {first.strip()!r} is ambiguous"
+            raise ParseError(source, lineno0, why + "; pass columns= (the -o list)")
+    if "?" in cols:
+        i = cols.index("?")
+        val = first.split("\t")[i].strip()
+        why = (
+            f"column {i + 1} ({val!r}) of the -H row could be any of several properties (sizes, percentages, "
+            "ratios and -p numbers look alike): pass columns= (the -o list) to read it"
+        )
+        raise ParseError(source, lineno0, why)
+    if "NAME" not in cols:
+        raise ParseError(source, lineno0, f"no column of pool names in the -H row {first.strip()!r}")
+    return tuple(cols)
+
+
+def _vdev_layout(n_values: int) -> tuple[str, ...] | None:
+    """-v vdev rows print the default stats whatever -o says ("not compatible with '-o'"): the default
+    layout of the same generation without ALTROOT, which vdev rows never print."""
+    layout = _LIST_COLUMNS.get(n_values + 2)
+    return layout[:-1] if layout else None
+
+
+def parse_zpool_list(
+    text: str, source: str = "zpool list", columns: str | Sequence[str] | None = None
+) -> ZpoolList:
+    """`zpool list [-v] [-H] [-p] [-o PROPS]` -> pools (and their vdev rows with -v). ParseError otherwise.
+
+    How the column order is learnt:
+
+    1. `columns=` (the -o list, "name,health,size" or a sequence; case-insensitive) when the caller knows
+       the argv: it is the order, and a header, when there is one, must agree with it.
+    2. Without -H, the header line names the columns, in any order (NAME must be one of them).
+    3. With -H there is no header. A row of a default width (8 to 11 values: `zpool list -H [-p]` of
+       each OpenZFS generation) whose values read as that default layout is read in the default order.
+       (A chosen -o order of the same width that also reads that way cannot be told apart: callers that
+       pass -o pass `columns=`.)
+    4. Otherwise the columns are named from their values in every pool row: a column of pool state words
+       (ONLINE, DEGRADED, ...) is HEALTH; a column of pool names (text that is no state, number, size,
+       percentage, ratio, '-' or path) is NAME. A column of anything else (sizes, percentages, ratios,
+       and with -p all of them bare numbers) could be any of several properties: that, or two columns
+       that could both be NAME or HEALTH, or no NAME, is ambiguous and a ParseError naming the row.
+
+    -v vdev rows (indented; with -H led by a tab) always print the default stats, not the -o columns.
+    """
     if "\x00" in text:
         raise ParseError(source, None, "binary data, not `zpool list` output")
+    want = _columns_arg(columns, source) if columns is not None else None
     if text.strip() == "no pools available":
-        return ZpoolList(pools=(), no_pools=True)
+        return ZpoolList(pools=(), columns=want or (), no_pools=True)
     lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
     if not lines:
         raise ParseError(source, None, "empty: not `zpool list` output")
-    scripted = lines[0][1].split()[0] != "NAME"
-    columns: tuple[str, ...]
-    if scripted:
-        first = lines[0][1].split("\t")
-        if len(first) not in _LIST_COLUMNS or "\t" not in lines[0][1]:
-            raise ParseError(source, lines[0][0], "neither a `zpool list` header nor a -H row of known width")
-        columns = _LIST_COLUMNS[len(first)]
-        rows = lines
-    else:
-        columns = tuple(lines[0][1].split())
-        if "HEALTH" not in columns and "SIZE" not in columns:
-            raise ParseError(source, lines[0][0], "a NAME header without SIZE or HEALTH: not `zpool list`")
+    header = _header(lines[0][1])
+    scripted = header is None
+    cols: tuple[str, ...]
+    if not scripted:
+        assert header is not None
+        if "NAME" not in header:
+            raise ParseError(
+                source, lines[0][0], "a `zpool list` header without NAME: the rows cannot be told apart"
+            )
+        if want is not None and want != header:
+            raise ParseError(
+                source, lines[0][0], f"header {' '.join(header)} is not columns={','.join(want)}"
+            )
+        cols = header
         rows = lines[1:]
+    else:
+        pool_rows = [(n, x) for n, x in lines if not x.startswith("\t")]
+        if not pool_rows:
+            raise ParseError(source, lines[0][0], "no pool rows: every row starts with a tab")
+        if want is not None:
+            cols = want
+        else:
+            width = len(pool_rows[0][1].split("\t"))
+            default = _LIST_COLUMNS.get(width)
+            if default is not None and _fits(default, pool_rows, source):
+                cols = default
+            else:
+                cols = _infer_columns(pool_rows, source)
+        rows = lines
+    name_at = cols.index("NAME")
+    custom = cols not in _LIST_COLUMNS.values()
     pools: list[ZpoolListPool] = []
     vdevs: list[ListRow] = []
     pool_row: ListRow | None = None
@@ -570,12 +736,24 @@ def parse_zpool_list(text: str, source: str = "zpool list") -> ZpoolList:
             depth = indent // 2
         if not cells or not cells[0]:
             raise ParseError(source, lineno, "a row without a name")
-        name = cells[0]
-        values = cells[1:]
-        if len(values) > len(columns) - 1:
-            raise ParseError(source, lineno, f"{len(values)} values for {len(columns) - 1} columns")
+        row_cols = cols
+        if depth > 0 and custom:  # a vdev row: the default stats after its name
+            row_cols = _vdev_layout(len(cells) - 1) or ()
+            if not row_cols and len(cells) > 1:
+                raise ParseError(
+                    source, lineno, f"vdev row of {len(cells) - 1} values: no default layout fits"
+                )
+            row_cols = row_cols or ("NAME",)
+        at = name_at if row_cols is cols else 0
+        if at >= len(cells):
+            raise ParseError(source, lineno, f"{len(cells)} values: no NAME (column {at + 1})")
+        name = cells[at]
+        if not name:
+            raise ParseError(source, lineno, "a row without a name")
+        if len(cells) > len(row_cols):
+            raise ParseError(source, lineno, f"{len(cells) - 1} values for {len(row_cols) - 1} columns")
         kw: dict[str, Any] = {}
-        for col, val in zip(columns[1:], values, strict=False):
+        for col, val in zip(row_cols, cells, strict=False):
             if col in _FIELD:
                 kw[_FIELD[col]] = _list_value(col, val, source, lineno)
         alias = _CLASS_ALIASES.get(name, name)
@@ -586,7 +764,7 @@ def parse_zpool_list(text: str, source: str = "zpool list") -> ZpoolList:
             if pool_row is not None:
                 pools.append(ZpoolListPool(pool_row, tuple(vdevs)))
             pool_row = ListRow(name=name, depth=0, **kw)
-            if pool_row.health is None and not scripted and "HEALTH" in columns:
+            if pool_row.health is None and not scripted and "HEALTH" in cols:
                 raise ParseError(source, lineno, f"pool {name}: no HEALTH value")
             vdevs = []
             cls = None
@@ -604,18 +782,20 @@ def parse_zpool_list(text: str, source: str = "zpool list") -> ZpoolList:
     for p in pools:
         if p.pool.health is not None and not re.fullmatch(r"[A-Z]+", p.pool.health):
             raise ParseError(source, None, f"pool {p.pool.name}: health {p.pool.health!r} is not a state")
-    return ZpoolList(pools=tuple(pools), columns=columns, scripted=scripted)
+    return ZpoolList(pools=tuple(pools), columns=cols, scripted=scripted)
 
 
 # --------------------------------------------------------------------------------------- dispatcher
 
 
-def parse_zpool(text: str, source: str = "zpool") -> ZpoolStatus | ZpoolList:
-    """`zpool status` or `zpool list` output, whichever this is."""
+def parse_zpool(
+    text: str, source: str = "zpool", columns: str | Sequence[str] | None = None
+) -> ZpoolStatus | ZpoolList:
+    """`zpool status` or `zpool list` output, whichever this is (`columns=`: see parse_zpool_list)."""
     head = next((x for x in text.splitlines() if x.strip()), "")
     if _KEY_RE.match(head) or text.strip() in ("no pools available", "all pools are healthy"):
         return parse_zpool_status(text, source)
-    return parse_zpool_list(text, source)
+    return parse_zpool_list(text, source, columns)
 
 
 def _vdev_json(v: Vdev) -> dict[str, Any]:

@@ -52,8 +52,9 @@ _CHANNEL_RE = re.compile(r"^\s*Channel #(\d+):?\s*$")
 _SEGMENT_KEY_RE = re.compile(r"^(?:Group \d+, )?Segment \d+$|^Device \d+$", re.I)
 _CTRL_ID_RE = re.compile(r"(?:GETCONFIG|GETSTATUS)\s+(\d+)", re.I)
 _SEG_CTRL_RE = re.compile(r"\(Controller:(\d+)")
-_SIZE_RE = re.compile(r"^\s*([\d.]+)\s*(KB|MB|GB|TB)\b", re.I)
-_UNITS = {"KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
+# arcconf's MB/GB are binary (a 73 GB disk prints "70007 MB"); KiB..TiB are binary by name
+_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT])(i?)B\b", re.I)
+_UNITS = {"K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
 _ERROR_RE = re.compile(
     r"^(?:Command aborted|Invalid controller number|No controllers (?:were )?found|Error:|"
     r".*[Pp]ermission denied|.*must be run as root)",
@@ -83,7 +84,10 @@ def _size(value: str) -> int | None:
     m = _SIZE_RE.match(value)
     if not m:
         return None
-    return round(float(m.group(1)) * _UNITS[m.group(2).upper()]) or None
+    try:
+        return round(float(m.group(1)) * _UNITS[m.group(2).upper()]) or None
+    except OverflowError:  # a digit string too long for a float
+        return None
 
 
 def _int(value: str) -> int | None:

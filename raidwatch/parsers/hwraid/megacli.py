@@ -75,7 +75,7 @@ _ADAPTER_COMPANIONS = re.compile(
 )
 _CFGDSPLY_RE = re.compile(r"^Adapter: \d+\s*$", re.M)
 
-_SIZE_RE = re.compile(r"^\s*([\d.]+)\s*([KMGTP]?)B\b", re.I)
+_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGTP]?)(i?)B\b", re.I)
 _SECTORS_RE = re.compile(r"\[0x([0-9a-fA-F]+)\s+Sectors\]")
 _LD_START_RE = re.compile(r"^(?:(CacheCade) )?Virtual (?:Disk|Drive)\s*:\s*(\d+)\s*\(Target Id", re.I)
 _PROGRESS_RE = re.compile(
@@ -108,13 +108,18 @@ LD_STATUS_WORDS = {
 
 
 def size_bytes(text: str) -> int | None:
-    """'136.125 GB', '696960MB', '2.728 TB [0x15d50a3b0 Sectors]' -> bytes (MegaRAID units are binary)."""
+    """'136.125 GB', '696960MB', '2.728 TB [0x15d50a3b0 Sectors]', '3.637 TiB' -> bytes.
+
+    MegaCli's and storcli's KB/MB/GB/TB are binary: every recorded row that prints a sector count beside
+    the size agrees only with 1024-based units ("1.819 TB [0xe8e088af Sectors]" is 2000398933504 bytes,
+    1.819 TiB, 2.000 TB). StorCLI2 writes the same binary sizes with IEC names (KiB/MiB/GiB/TiB), read as
+    such. Shared by the megacli and storcli parsers."""
     printed = None
     m = _SIZE_RE.match(text)
     if m:
         try:
             printed = round(float(m.group(1)) * _UNITS[m.group(2).upper()])
-        except ValueError:
+        except (ValueError, OverflowError):
             printed = None
     m = _SECTORS_RE.search(text)
     if m:

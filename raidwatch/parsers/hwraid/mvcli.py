@@ -8,8 +8,9 @@
 * ``smart -p N`` becomes the health of PD ``N`` (from ``> smart -p N`` or ``# ... smart -p N``):
   ``SMART STATUS RETURN: OK`` -> ok, any other return -> predictive-failure; an attribute whose
   ``Current`` value is at or below a non-zero ``Threshhold`` (sic), or whose ``Status`` column is not
-  OK, -> predictive-failure; no verdict line and no failing attribute -> ok. Attribute C2 (194,
-  temperature) gives ``temperature_celsius`` (low byte of the raw value).
+  OK, -> predictive-failure; no verdict line and no failing attribute -> ok. ``temperature_celsius`` is
+  read as smartctl reads it: attribute C2 (194) and, only when C2 is absent or gives no reading, BE (190,
+  airflow); the low byte of the raw value, kept when 0 < t < 128.
 
 The tool does not name the adapter in these outputs; ``controller`` is ``""``.
 
@@ -26,6 +27,7 @@ import re
 
 from raidwatch.errors import ParseError
 from raidwatch.parsers.hwraid.model import HwLogicalDrive, HwPhysicalDrive, HwRaidReport
+from raidwatch.parsers.smartctl import ATA_TEMPERATURE_IDS, ata_temperature
 
 TOOL = "mvcli"
 
@@ -157,8 +159,10 @@ def parse(text: str, source: str) -> HwRaidReport:
                 attr, name, cur_v, _worst, thresh, rawv, st = m.groups()
                 if (int(thresh) > 0 and int(cur_v) <= int(thresh)) or (st and st.upper() != "OK"):
                     rec["failing"].append(f"{attr} {name}")
-                if attr.upper() == "C2":
-                    rec["temp"] = int(rawv, 16) & 0xFF
+                attr_id = int(attr, 16)
+                if attr_id in ATA_TEMPERATURE_IDS:
+                    rec.setdefault("temps", {}).setdefault(attr_id, int(rawv, 16) & 0xFF)
+                    rec["temp"] = ata_temperature(rec["temps"])  # smartctl's rule: C2 (194), then BE (190)
                 continue
         m = _KV.match(s)
         if m and section in ("blk", "vd"):

@@ -51,8 +51,8 @@ _LD_SHORT_RE = re.compile(r"^\s+logicaldrive\s+(?P<id>\S+)\s+\((?P<info>.*)\)\s*
 _PD_SHORT_RE = re.compile(r"^\s+physicaldrive\s+(?P<id>\S+)\s+\((?P<info>.*)\)\s*$")
 _PD_DETAIL_RE = re.compile(r"^(?P<ind>\s+)physicaldrive\s+(?P<id>\S+)\s*$")
 _CAGE_RE = re.compile(r"^\s+(?P<what>.*\bat Port\s+\S+,\s*Box\s+\d+),\s*(?P<status>.+?)\s*$")
-_SIZE_RE = re.compile(r"^\s*([\d.]+)\s*(KB|MB|GB|TB|PB)\b", re.I)
-_UNITS = {"KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12, "PB": 10**15}
+_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGTP])(i?)B\b", re.I)
+_POWER = {"K": 1, "M": 2, "G": 3, "T": 4, "P": 5}
 _PROMPT_RE = re.compile(r"^\s*(?:#|\$ |\[[^\]]*\]\s*[#$])")
 _KNOWN_ERRORS = (
     "no controllers detected",
@@ -79,11 +79,20 @@ def detect(text: str) -> bool:
     )
 
 
-def _size(value: str) -> int | None:
+def _size(value: str, binary: bool = False) -> int | None:
+    """A size as the tool prints it -> bytes. A drive's size is its decimal marketing figure ("1 TB",
+    "960 GB"); a logical drive's is binary under a decimal unit name (`binary=True`): every recorded
+    `show config detail` agrees only with that (RAID 1 of two "100 GB" drives is "93.1 GB", RAID 5 of six
+    "1 TB" drives "4.55 TB", RAID 6 of four "960 GB" drives "1.75 TB", which the OS lists as "1.7 TiB").
+    KiB..PiB are binary by name."""
     m = _SIZE_RE.match(value)
     if not m:
         return None
-    return round(float(m.group(1)) * _UNITS[m.group(2).upper()]) or None
+    base = 1024 if (binary or m.group(3)) else 1000
+    try:
+        return round(float(m.group(1)) * base ** _POWER[m.group(2).upper()]) or None
+    except OverflowError:  # a digit string too long for a float
+        return None
 
 
 def _progress(value: str) -> float | None:
@@ -447,7 +456,7 @@ def _build(
                 level=_level(raid) if raid else None,
                 state=state,
                 status=ld_status(state),
-                size_bytes=_size(f.get("size", "")),
+                size_bytes=_size(f.get("size", ""), binary=True),
                 members=tuple(members),
                 progress=_progress(state or ""),
                 os_device=f.get("disk name") or None,

@@ -14,6 +14,10 @@ A controller whose ``Command Status`` is not Success keeps its ``Description`` a
 ``error``. storcli's text (non-JSON) output is not read: none was recorded, and every storcli and
 perccli release since 2014 prints JSON with ``J``.
 
+Sizes (``Size``, ``Raw size``) go through megacli's ``size_bytes``: storcli's KB/MB/GB/TB are binary
+(the sector count printed beside a raw size matches only 1024-based units), and KiB/MiB/GiB/TiB (as
+StorCLI2 writes them) are binary by name; with a ``[0x... Sectors]`` count the count decides.
+
 Identifiers match the megacli parser's, so the two tools agree on one box: controller "0",
 VD "0", PD ``enclosure:slot`` ("252:4"; ":4" with no enclosure). Each drive's ``DID`` (in ``PD LIST``,
 ``PDs for VD N``, ``TOPOLOGY`` and the ``Drive /cX/eY/sZ`` rows) is its ``device_id``, the N of
