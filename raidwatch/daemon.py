@@ -129,7 +129,7 @@ def load_settings(config_file: str | None, overrides: dict[str, Any]) -> Setting
 def parse_listen(address: str) -> tuple[str, int]:
     """ ":9632" -> ("", 9632); "127.0.0.1:9632"; "[::1]:9632"."""
     host, sep, port = address.rpartition(":")
-    if not sep or not port.isdigit() or not 0 <= int(port) < 65536:
+    if not sep or not port.isdecimal() or not 0 <= int(port) < 65536:
         raise ConfigError(f"--web.listen-address {address!r}: expected [HOST]:PORT")
     return host.strip("[]"), int(port)
 
@@ -711,7 +711,7 @@ def _daemon_pid(args: Any) -> int:
             text = Path(args.pidfile).read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise ConfigError(f"--pidfile {args.pidfile}: {exc.strerror or exc}") from None
-        if not text.isdigit():
+        if not text.isdecimal():
             raise ConfigError(f"--pidfile {args.pidfile}: expected a process id, got {text[:40]!r}")
         return int(text)
     import shutil
@@ -730,7 +730,7 @@ def _daemon_pid(args: Any) -> int:
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ConfigError(f"systemctl show {args.unit}: {exc}") from None
     pid = res.stdout.strip()
-    if res.returncode != 0 or not pid.isdigit() or int(pid) == 0:
+    if res.returncode != 0 or not pid.isdecimal() or int(pid) == 0:
         raise ConfigError(
             f"{args.unit} is not running (systemctl reports no MainPID); give --pid or --pidfile"
         )

@@ -26,7 +26,7 @@ def expand(name: str, where: str = "") -> list[str]:
         return [name]
     lo, hi, step_text = m.group(1), m.group(2), m.group(3)
     step = int(step_text) if step_text else 1
-    if lo.isdigit() and hi.isdigit():
+    if lo.isdecimal() and hi.isdecimal():
         width = len(lo) if lo.startswith("0") and len(lo) > 1 else 0
         values = [str(i).zfill(width) for i in range(int(lo), int(hi) + 1, step)]
     elif len(lo) == 1 and len(hi) == 1 and lo.isalpha() and hi.isalpha():

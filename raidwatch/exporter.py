@@ -16,7 +16,8 @@ from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily, Metric
 
 from raidwatch import __version__
 from raidwatch.findings import CODES, Evaluation
-from raidwatch.model import Array, Disk, HostInventory, MemberState, SmartHealth, SyncAction
+from raidwatch.model import Array, HostInventory, MemberState, SmartHealth, SyncAction
+from raidwatch.report import physical_disks
 from raidwatch.snapshot import CollectorStatus, Snapshot
 
 PREFIX = "raidwatch_"
@@ -175,6 +176,28 @@ METRICS: tuple[MetricSpec, ...] = (
     ),
     _g("array_member_in_sync", "array member", "1 when the member holds current data for its role"),
     _g("array_member_rebuilding", "array member", "1 while the member is being rebuilt into its role"),
+    # caches (bcache, dm-cache/lvmcache, dm-writecache)
+    _i(
+        "cache",
+        "cache kind label origin cache_devices",
+        "a cache in front of a slower device: its kind, the device it caches, its cache device(s); always 1",
+    ),
+    _g(
+        "cache_mode",
+        "cache mode",
+        "the cache's mode, one sample per mode: writeback writethrough writearound passthrough none",
+    ),
+    _g("cache_dirty_bytes", "cache", "data written to the cache, not yet to its origin; absent when unknown"),
+    _g(
+        "cache_holds_only_copy",
+        "cache",
+        "1 while the cache devices hold data found nowhere else (writeback with dirty data, or dirty data "
+        "unknown): they are in the volume's failure set",
+    ),
+    _g("cache_device_failures_tolerated", "cache", "further disk losses the cache device(s) survive"),
+    _g("cache_size_bytes", "cache", "the cache's capacity (dm-cache, dm-writecache)"),
+    _g("cache_used_bytes", "cache", "of the cache's capacity, the part in use"),
+    _g("cache_error", "cache", "1 when the cache reports trouble (dm-cache Fail/ro/needs_check, I/O error)"),
     # volumes
     _i(
         "volume",
@@ -383,6 +406,30 @@ def _arrays(f: _Families, inv: HostInventory) -> None:
             f.add("array_member_rebuilding", m.rebuilding, n, m.device)
 
 
+CACHE_MODES = ("writeback", "writethrough", "writearound", "passthrough", "none")
+
+
+def _caches(f: _Families, inv: HostInventory) -> None:
+    for c in inv.caches:
+        n = c.name
+        f.info(
+            "cache_info",
+            cache=n,
+            kind=c.kind,
+            label=c.label or "",
+            origin=c.origin or "",
+            cache_devices=",".join(c.cache_devices),
+        )
+        if c.mode is not None:
+            f.enum("cache_mode", CACHE_MODES, c.mode, n)
+        f.add("cache_dirty_bytes", c.dirty_bytes, n)
+        f.add("cache_holds_only_copy", c.holds_only_copy, n)
+        f.add("cache_device_failures_tolerated", c.failures_tolerated, n)
+        f.add("cache_size_bytes", c.size_bytes, n)
+        f.add("cache_used_bytes", c.used_bytes, n)
+        f.add("cache_error", c.error is not None, n)
+
+
 def _volumes(f: _Families, inv: HostInventory) -> None:
     for v in inv.volumes:
         mp = v.mountpoint
@@ -422,25 +469,23 @@ def _smart(f: _Families, d: str, s: SmartHealth) -> None:
 
 
 def _disks(f: _Families, inv: HostInventory) -> None:
-    # One series per identity: two paths to one LUN share it (their kernel names join in `device`).
-    by_id: dict[str, list[Disk]] = {}
-    for disk in inv.disks:
-        by_id.setdefault(disk.identity, []).append(disk)
-    for ident, disks in by_id.items():
-        disk = disks[0]
-        s = disk.smart
+    # One series per physical disk (identity): the NVMe namespaces of one drive, the SAS paths of one
+    # dual-ported disk and the multipath paths to one LUN share it; their kernel names join in `device`,
+    # their WWNs (an NVMe namespace's EUI-64/NGUID is its own) in `wwn`, in the same order.
+    for pd in physical_disks(inv):
+        ident, disk, s = pd.identity, pd.disks[0], pd.smart
         f.info(
             "disk_info",
             disk=ident,
-            device=",".join(sorted({x.name for x in disks})),
-            model=disk.model or (s.model if s else None) or "",
-            serial=disk.serial or (s.serial if s else None) or "",
-            wwn=disk.wwn or (s.wwn if s else None) or "",
+            device=",".join(x.name for x in pd.disks),
+            model=pd.model or (s.model if s else None) or "",
+            serial=pd.serial or (s.serial if s else None) or "",
+            wwn=",".join(pd.wwns) or (s.wwn if s else None) or "",
             firmware=(s.firmware if s else None) or "",
             transport=disk.transport or "",
             type=(s.device_type if s else None) or "",
         )
-        f.add("disk_size_bytes", disk.size_bytes, ident)
+        f.add("disk_size_bytes", pd.size_bytes, ident)
         f.add("disk_rotational", disk.rotational, ident)
         if s is not None:
             _smart(f, ident, s)
@@ -519,6 +564,7 @@ class SnapshotCollector:
         if self.test_page is not None:  # with or without a policy: the test must page either way
             f.add("finding", 1, TEST_PAGE_CODE, "critical", TEST_PAGE_SUBJECT)
         _arrays(f, inv)
+        _caches(f, inv)
         _volumes(f, inv)
         _disks(f, inv)
         _collectors(f, snap.collectors, inv)

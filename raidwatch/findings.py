@@ -41,6 +41,16 @@ CODES: dict[str, tuple[Severity, str]] = {
     "array-sources-disagree": (W, "sysfs, /proc/mdstat and mdadm disagree about an array"),
     "array-data-errors": (C, "the filesystem on an array knows of damaged data (ZFS permanent errors)"),
     "array-member-errors": (W, "a member counted I/O or checksum errors (btrfs device stats, ZFS counters)"),
+    "array-last-copy-at-risk": (
+        C,
+        "the last in-sync copy of an array's data sits on a disk whose SMART says failing or warning",
+    ),
+    "cache-writeback-unmirrored": (
+        W,
+        "a writeback cache's device survives no disk loss: what is written to it is the only copy until "
+        "written back",
+    ),
+    "cache-error": (W, "a cache reports trouble: dm-cache failed or read-only, dm-writecache I/O error, ..."),
     "disk-smart-failing": (C, "a disk's SMART overall assessment is FAILED"),
     "disk-smart-warning": (W, "a disk's SMART shows failure predictors (reallocated/pending sectors, ...)"),
     "disk-smart-threshold": (W, "a SMART value is at or past a fleet.yaml threshold"),
@@ -57,6 +67,8 @@ CODES: dict[str, tuple[Severity, str]] = {
 }
 
 _REBUILDS = (SyncAction.RECOVERY, SyncAction.RESYNC, SyncAction.RESHAPE)
+# Codes listed ahead of the rest of their severity: the one finding an operator must read first.
+_FIRST = ("array-last-copy-at-risk",)
 
 
 @dataclass(frozen=True)
@@ -247,7 +259,30 @@ def _role_findings(role: RolePolicy, inv: HostInventory, grace: float = 0.0) -> 
     return out
 
 
-def _array_findings(a: Array, grace: float, rebuild_elsewhere: bool = False) -> list[Finding]:
+def _shared_disks(a: Array, inv: HostInventory) -> str:
+    """Which of an array's members sit on one physical disk (partitions of one disk, namespaces of one NVMe
+    drive, paths to one LUN): "nvme0n1p2 and nvme0n2p2 are on one disk, serial:MODEL:SERIAL"."""
+    parents = {b.name: b.parent for b in inv.devices}
+    on: dict[str, list[str]] = {}
+    for m in a.members:
+        if m.state is not MemberState.ACTIVE or m.in_sync is False:
+            continue
+        name: str | None = m.device
+        for _ in range(8):  # partition -> its disk; a loop guard
+            if name is None or inv.disk(name) is not None:
+                break
+            name = parents.get(name)
+        d = inv.disk(name) if name is not None else None
+        if d is not None:
+            on.setdefault(d.identity, []).append(m.device)
+    return "; ".join(
+        f"{' and '.join(devs)} are on one disk, {ident}" for ident, devs in on.items() if len(devs) > 1
+    )
+
+
+def _array_findings(
+    a: Array, grace: float, rebuild_elsewhere: bool = False, shared: str = ""
+) -> list[Finding]:
     out: list[Finding] = []
     subject = a.name
     if a.is_container:
@@ -264,7 +299,7 @@ def _array_findings(a: Array, grace: float, rebuild_elsewhere: bool = False) -> 
                 "mirror-same-disk",
                 subject,
                 f"{a.name} ({a.level}, {a.in_sync_disks}/{a.raid_disks} in sync) has its members on "
-                "shared physical disks: one disk failure loses it",
+                "shared physical disks" + (f" ({shared})" if shared else "") + ": one disk failure loses it",
                 None,
             )
         )
@@ -364,12 +399,104 @@ def _array_findings(a: Array, grace: float, rebuild_elsewhere: bool = False) -> 
     return out
 
 
-def _disk_findings(inv: HostInventory, policy: HostPolicy) -> list[Finding]:
+def _last_copy_findings(inv: HostInventory) -> list[Finding]:
+    """Arrays still available whose loss of one more disk loses data, where that disk's SMART is WARN or
+    FAIL: the degraded mirror's survivor with pending sectors, the raid5 survivor that is failing, the raid10
+    copy set down to one member on a warning disk. The disk's reasons are its disk-smart-* finding's; this
+    one names its verdict and first reason only."""
+    from raidwatch.inventory import _StackBuilder
+    from raidwatch.redundancy import single_points
+
+    # the array's subtree in a volume's stack (the tree its margin was computed on), else built alike
+    nodes: dict[str, StackNode] = {}
+    kinds = {a.name: a.kind for a in inv.arrays}
+    pending = [v.stack for v in inv.volumes if v.stack is not None]
+    while pending:
+        node = pending.pop()
+        if kinds.get(node.name) == node.kind:
+            nodes.setdefault(node.name, node)
+        pending.extend(node.children)
+    builder = _StackBuilder({d.name: d for d in inv.devices}, {a.name: a for a in inv.arrays})
     out: list[Finding] = []
-    for d in inv.disks:
+    for a in inv.arrays:
+        if a.is_container or a.state != "active" or not a.redundant_by_level:
+            continue
+        for key in single_points(nodes.get(a.name) or builder.node(a.name)):
+            d = inv.disk(key)
+            s = d.smart if d is not None else None
+            if d is None or s is None or s.assessment not in ("WARN", "FAIL"):
+                continue
+            reasons = tuple(s.reasons)
+            verdict = s.assessment + (f" ({reasons[0]}" if reasons else "")
+            if len(reasons) > 1:
+                verdict += f"; {len(reasons) - 1} more under disk:{d.name}"
+            verdict += ")" if reasons else ""
+            insync = f", {a.in_sync_disks}/{a.raid_disks} in sync" if a.raid_disks is not None else ""
+            out.append(
+                _f(
+                    "array-last-copy-at-risk",
+                    f"{a.name}/{d.name}",
+                    f"{a.name} ({a.level}{insync}): the last in-sync copy of its data is on {d.name} "
+                    f"({d.model or 'unknown model'}, {d.identity}, serial {d.serial or 'unknown'}), "
+                    f"whose SMART says {verdict}: one more failure of that disk loses {a.name}",
+                    None,
+                )
+            )
+    return out
+
+
+def _bytes_text(n: int) -> str:
+    for unit, size in (("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n} bytes"
+
+
+def _cache_findings(inv: HostInventory) -> list[Finding]:
+    """Caches (bcache, dm-cache, dm-writecache). Warnings, not pages: while a writeback cache holds dirty
+    data its device is in the volume's failure set, so the volume's own margin (role-not-redundant) pages
+    for that; these name the cause, and cache-writeback-unmirrored stays while the cache happens to be
+    clean, since the next write makes it the only copy again."""
+    out: list[Finding] = []
+    for c in inv.caches:
+        what = f"{c.name} ({c.kind}" + (f" {c.label}" if c.label else "") + ")"
+        tol = c.failures_tolerated
+        if c.mode == "writeback" and c.cache_devices and tol is not None and tol < 1:
+            devs = ", ".join(c.cache_devices)
+            if c.dirty_bytes is None:
+                now = "dirty data unknown: counted as the only copy"
+            elif c.dirty_bytes > 0:
+                now = f"{_bytes_text(c.dirty_bytes)} dirty now"
+            else:
+                now = "clean right now; the next write is the only copy again"
+            out.append(
+                _f(
+                    "cache-writeback-unmirrored",
+                    c.name,
+                    f"{what} caches {c.origin or 'its origin'} in writeback mode on {devs}, which survives "
+                    f"no disk loss: data written there is the only copy until written back ({now}); "
+                    "mirror the cache device or switch to writethrough",
+                    None,
+                )
+            )
+        if c.error:
+            out.append(_f("cache-error", c.name, f"{what}: {c.error}", None))
+    return out
+
+
+def _disk_findings(inv: HostInventory, policy: HostPolicy) -> list[Finding]:
+    """SMART findings once per physical disk: the namespaces of one NVMe drive and the paths to one LUN
+    share an identity and one reading, so they get one finding, naming every kernel name."""
+    out: list[Finding] = []
+    by_identity: dict[str, list] = {}
+    for disk in inv.disks:
+        by_identity.setdefault(disk.identity, []).append(disk)
+    for same in by_identity.values():
+        d = next((x for x in same if x.smart is not None), same[0])
         s = d.smart
         subject = f"disk:{d.name}"
-        ident = f"{d.name} ({d.model or 'unknown model'}, {d.identity})"
+        names = ", ".join(x.name for x in same)
+        ident = f"{names} ({d.model or 'unknown model'}, {d.identity})"
         if s is None:
             # not attempted: no SMART behind it (virtio, Xen, eMMC), or smartctl is missing (that is
             # one collector-problem finding, not one per disk)
@@ -432,7 +559,11 @@ def evaluate(
     for role in policy.roles:
         findings.extend(_role_findings(role, inv, policy.rebuild_grace_seconds))
     for a in inv.arrays:
-        findings.extend(_array_findings(a, policy.rebuild_grace_seconds, _rebuild_running(inv)))
+        findings.extend(
+            _array_findings(a, policy.rebuild_grace_seconds, _rebuild_running(inv), _shared_disks(a, inv))
+        )
+    findings.extend(_last_copy_findings(inv))
+    findings.extend(_cache_findings(inv))
     findings.extend(_disk_findings(inv, policy))
     for run in inv.collectors:
         if not run.success and not run.skipped:
@@ -475,7 +606,7 @@ def evaluate(
                 )
             )
     order = {C: 0, W: 1, INFO: 2}
-    kept.sort(key=lambda f: (order[f.severity], f.code, f.subject))
+    kept.sort(key=lambda f: (order[f.severity], f.code not in _FIRST, f.code, f.subject))
     roles = tuple(
         RoleCoverage(r.name, r.require, tuple(v.mountpoint for v in _role_volumes(r, inv)), r.optional)
         for r in policy.roles

@@ -61,6 +61,18 @@ class History:
         findings: list[Finding] = []
         with self._lock:
             present = {d.identity for d in inv.disks if d.identity_stable}
+            # the same drive under a new identity (an NVMe namespace was keyed by its own EUI-64, now by its
+            # drive's model+serial): a remembered disk whose model and serial are present now is no loss
+            now_by_serial = {
+                (d.model, d.serial): d.identity for d in inv.disks if d.identity_stable and d.serial
+            }
+            renamed = {
+                old: now_by_serial[(seen.get("model"), seen.get("serial"))]
+                for old, seen in self.disks.items()
+                if old not in present and (seen.get("model"), seen.get("serial")) in now_by_serial
+            }
+            for old in renamed:
+                del self.disks[old]
             if disks_known:
                 for ident, seen in sorted(self.disks.items()):
                     if ident in present:
@@ -103,6 +115,11 @@ class History:
                 names = {a.uuid or a.name for a in inv.arrays}
                 for key, seen in sorted(self.members.items()):
                     if key in now_members:
+                        continue
+                    akey = str(seen.get("array_key"))
+                    old = key[len(akey) + 1 :] if key.startswith(akey + "/") else None
+                    if old in renamed and f"{akey}/{renamed[old]}" in now_members:
+                        del self.members[key]  # the same member: its disk under its new identity
                         continue
                     age = now - float(seen.get("last_seen", now))
                     if age > self.forget_after or seen.get("array_key") not in names:

@@ -11,8 +11,10 @@ from raidwatch.collectors import Collector, Contribution, create
 from raidwatch.model import (
     Array,
     BlockDevice,
+    Cache,
     CollectorRun,
     Disk,
+    DmMap,
     HostHeader,
     HostInventory,
     MemberState,
@@ -20,6 +22,7 @@ from raidwatch.model import (
     Problem,
     Severity,
     StackNode,
+    SyncAction,
     Volume,
     identity_key,
 )
@@ -30,8 +33,11 @@ log = logging.getLogger(__name__)
 
 
 def disk_identity(dev: BlockDevice) -> str:
-    """A key that survives reboots and controller moves (model.identity_key of the block device)."""
-    return identity_key(dev.wwn, dev.model, dev.serial, dev.name)
+    """The physical disk a kernel disk is, keyed to survive reboots and controller moves: the unit it is a
+    view of when sysfs names one (an NVMe namespace or path -> its drive), else model.identity_key of the
+    block device (WWN, then model+serial). SAS paths of one dual-ported disk and dm-multipath paths to one
+    LUN share the LU's WWN, so each is one disk too; a name-only key is the last resort."""
+    return dev.unit or identity_key(dev.wwn, dev.model, dev.serial, dev.name)
 
 
 def run_collectors(
@@ -72,9 +78,19 @@ def run_collectors(
 class _StackBuilder:
     """Resolves a kernel device name down to the physical disks, with the rule each layer obeys."""
 
-    def __init__(self, devices: dict[str, BlockDevice], arrays: dict[str, Array]) -> None:
+    def __init__(
+        self,
+        devices: dict[str, BlockDevice],
+        arrays: dict[str, Array],
+        caches: Iterable[Cache] = (),
+        dm_maps: Iterable[DmMap] = (),
+    ) -> None:
         self.devices = devices
         self.arrays = arrays
+        self.caches = {c.name: c for c in caches}
+        self.dm_maps = {m.name: m for m in dm_maps}
+        # dm-raid legs: a leg's data sub-LV (rimage) -> its metadata sub-LV (rmeta), lost with it
+        self.leg_meta = {m.device: m.meta_device for a in arrays.values() for m in a.members if m.meta_device}
 
     def node(self, name: str, path: tuple[str, ...] = ()) -> StackNode:
         if name in path:
@@ -88,6 +104,10 @@ class _StackBuilder:
             return StackNode(name, "unknown", detail="not in /sys/block", key=f"name:{name}")
         if dev.kind == "partition" and dev.parent:
             return StackNode(name, "partition", children=(self.node(dev.parent, path),))
+        if name in self.caches:
+            return self._cache(self.caches[name], dev, path)
+        if dev.kind == "dm" and (dev.slaves or name in self.leg_meta):
+            return self._dm(dev, path)
         if dev.slaves:  # dm, md without array data, an APFS container over its physical stores, ...
             detail = {"dm": _dm_detail(dev), "md": "md (no array data)"}.get(dev.kind, dev.kind)
             children = tuple(self.node(s, path) for s in dev.slaves)
@@ -128,11 +148,101 @@ class _StackBuilder:
             missing = (arr.raid_disks or len(children)) - len(children)
             need = len(children) + 1 if missing > 0 else None
             return StackNode(arr.name, arr.kind, detail=label, children=children, need=need)
+        if arr.kind == "md" and arr.level == "raid10":
+            # which mirror sets lost members matters, not how many: judge it from the layout
+            from raidwatch.redundancy import md_raid10_node
+
+            node = md_raid10_node(arr, tuple(zip(candidates, children, strict=True)), label)
+            if node is not None:
+                return node
         n = arr.raid_disks or len(children)
         m = arr.in_sync_disks if arr.in_sync_disks is not None else len(children)
         left = arr.member_losses_survivable() - (n - m)
+        if left < 0 and arr.kind == "md" and arr.level == "raid10" and children:
+            left = 0  # roles unknown, but the kernel runs it: the missing members were in different sets
+        reshaping = arr.sync is not None and arr.sync.action is SyncAction.RESHAPE and not arr.sync.delayed
+        if left < 0 and reshaping and children:
+            # a grow: the map marks the new roles not in sync ([4/3] [UU__]) while the old geometry still
+            # serves the data the reshape has not reached; the kernel runs it, so it is not unavailable
+            left = 0
+            label += ", reshape: new roles not yet in sync"
         need = len(children) + 1 if left < 0 else max(len(children) - left, 1)
         return StackNode(arr.name, arr.kind, detail=label, children=children, need=need, redundant=True)
+
+    def _dm(self, dev: BlockDevice, path: tuple[str, ...]) -> StackNode:
+        """A device-mapper device that is not an array or a cache: linear, striped, crypt, integrity, thin,
+        snapshot, ... all need every device under them (a dm-raid leg also its metadata sub-LV);
+        multipath needs any one path (the paths share a disk identity, so the disk is counted once)."""
+        children = [self.node(s, path) for s in dev.slaves]
+        detail = _dm_detail(dev)
+        meta = self.leg_meta.get(dev.name)
+        if meta is not None and meta not in dev.slaves:
+            children.append(self.node(meta, path))
+            meta_dev = self.devices.get(meta)
+            detail += f" + metadata {meta_dev.dm_name if meta_dev is not None and meta_dev.dm_name else meta}"
+        need = 1 if (dev.dm_uuid or "").startswith("mpath-") else None
+        m = self.dm_maps.get(dev.name)
+        if m is not None and m.note:
+            detail += f" ({m.note})"
+        elif m is not None and m.targets:
+            detail += ": " + ", ".join(dict.fromkeys(m.targets))
+            if "error" in m.targets:  # LVM maps a missing PV's extents to the error target
+                detail += " (error segments: part of its data is gone)"
+                need = len(children) + 1
+        return StackNode(dev.name, "dm", detail=detail, children=tuple(children), need=need)
+
+    def _cache(self, cache: Cache, dev: BlockDevice, path: tuple[str, ...]) -> StackNode:
+        """A cached device (bcache, dm-cache, dm-writecache): never a disk. Its origin is always needed;
+        its cache devices only while they hold data found nowhere else (writeback with dirty data, or
+        dirty data unknown): a node of their own that needs them then, and nothing (need 0) otherwise."""
+        children = []
+        origin = cache.origin or next((s for s in dev.slaves if s not in cache.cache_devices), None)
+        if origin is not None:
+            children.append(self.node(origin, path))
+        mode = cache.mode or "mode unknown"
+        if cache.cache_devices:
+            if not cache.holds_only_copy:
+                why = f"{mode}: holds no only copy of data, not needed"
+                if cache.mode == "writeback":
+                    why = "writeback, clean now: holds no only copy of data, not needed"
+            elif cache.dirty_bytes is None:
+                why = f"{mode}, dirty data unknown: counted as holding the only copy"
+            else:
+                why = f"{mode}, {_human(cache.dirty_bytes)} dirty: holds the only copy"
+            devs = tuple(self.node(c, path) for c in cache.cache_devices)
+            need = None if cache.holds_only_copy else 0
+            children.append(StackNode(f"{cache.name}:cache", "cache", detail=why, children=devs, need=need))
+        label = f"{cache.kind} {cache.label}" if cache.label else cache.kind
+        detail = mode if label == dev.kind else f"{label}, {mode}"
+        need_all: int | None = None
+        if cache.state in ("fail", "error", "inconsistent"):
+            detail += f" ({cache.error or cache.state})"
+            need_all = len(children) + 1  # no I/O through it (dm-cache Fail), or its data is lost
+        elif cache.error:
+            detail += f" ({cache.error})"
+        return StackNode(cache.name, dev.kind, detail=detail, children=tuple(children), need=need_all)
+
+
+def _human(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{n} B"
+
+
+def _cache_tolerances(builder: _StackBuilder, caches: Iterable[Cache]) -> tuple[Cache, ...]:
+    """Each cache with failures_tolerated of its cache devices (the losses they survive together)."""
+    out = []
+    for c in caches:
+        tol = None
+        if c.cache_devices:
+            devs = tuple(builder.node(d) for d in c.cache_devices)
+            node = StackNode(f"{c.name}:cache", "cache", children=devs)
+            tol = annotate(node).failures_tolerated
+        out.append(replace(c, failures_tolerated=tol))
+    return tuple(out)
 
 
 def _dm_detail(dev: BlockDevice) -> str:
@@ -202,6 +312,8 @@ def build_inventory(
     mounts: list[Mount] = []
     extra_disks: list[Disk] = []
     problems: list[Problem] = []
+    caches: list[Cache] = []
+    dm_maps: list[DmMap] = []
     for _run, c in runs:
         for a in c.arrays:
             arrays[a.name] = a
@@ -210,6 +322,8 @@ def build_inventory(
         mounts.extend(c.mounts)
         extra_disks.extend(c.disks)
         problems.extend(c.problems)
+        caches.extend(c.caches)
+        dm_maps.extend(c.dm_maps)
     # Disks contributed by collectors (SMART, ...) enrich the /sys/block disk of the same name. The identity
     # stays sysfs's when stable; otherwise the contributed WWN/serial/model are folded into the BlockDevice
     # here, once, before any Disk or stack is built, so Disk.identity, StackNode.key and Volume.disks agree.
@@ -219,7 +333,13 @@ def build_inventory(
     for name, extra in contributed.items():
         dev = devices.get(name)
         unstable = dev is not None and dev.kind == "disk" and disk_identity(dev).startswith("name:")
-        if dev is not None and unstable and (extra.wwn or extra.serial):
+        if dev is not None and unstable and dev.unit and extra.serial:
+            # an NVMe namespace whose controller showed no serial: SMART's Serial/Model Number are the
+            # controller's too (the drive's); its EUI-64 is the namespace's, no key for the drive
+            model = extra.model or dev.model
+            unit = identity_key(None, model, extra.serial, name)
+            devices[name] = replace(dev, serial=extra.serial, model=model, unit=unit)
+        elif dev is not None and unstable and not dev.unit and (extra.wwn or extra.serial):
             devices[name] = replace(dev, wwn=extra.wwn, serial=extra.serial, model=extra.model or dev.model)
     disks = {
         d.name: Disk(
@@ -253,12 +373,13 @@ def build_inventory(
     # a kernel disk that is a hardware RAID logical drive is not a physical disk: its drives are (the
     # hwraid collector's leaves), and smartctl finds no SMART on the volume itself
     disks = {n: d for n, d in disks.items() if not (n in arrays and arrays[n].kind == "hardware")}
-    builder = _StackBuilder(devices, arrays)
+    builder = _StackBuilder(devices, arrays, caches, dm_maps)
     for name, arr in list(arrays.items()):
         if not arr.is_container:
             known = bool(arr.members) or arr.kind != "hardware"
             tolerated = annotate(builder.node(name)).failures_tolerated if known else None
             arrays[name] = replace(arr, failures_tolerated=tolerated)
+    cache_list = _cache_tolerances(builder, caches)
     volumes = []
     claimed = {mp: a.name for a in arrays.values() for mp in a.mountpoints}
     for m in mounts:
@@ -313,6 +434,8 @@ def build_inventory(
         devices=tuple(devices.values()),
         collectors=tuple(r for r, _ in runs),
         problems=tuple(problems),
+        caches=cache_list,
+        dm_maps=tuple(dm_maps),
     )
 
 

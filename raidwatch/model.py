@@ -94,6 +94,7 @@ class Member:
     in_sync: bool | None = None  # holds current data for its role; None when no source says
     rebuilding: bool = False  # being recovered into a role right now
     raw_state: str | None = None  # sysfs dev-*/state or mdadm's state words, verbatim
+    meta_device: str | None = None  # dm-raid (LVM RAID): the leg's metadata sub-LV (rmeta), lost with it
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,13 @@ class Array:
     is_container: bool = False  # an imsm/ddf container (holds disks, no data of its own)
     status_map: str | None = None  # "UU_" as mdstat prints it, per role
     chunk_kib: int | None = None
-    copies: int | None = None  # raid10 near/far/offset copies
+    copies: int | None = None  # raid10: copies of each chunk (near_copies * far_copies)
+    # md raid10 geometry (kernel raid10.c setup_geo; sysfs md/layout, mdstat, mdadm "Layout :"): each chunk
+    # has near_copies * far_copies copies; far_offset ("offset=N") moves where on a device, not which devices
+    near_copies: int | None = None
+    far_copies: int | None = None
+    far_offset: bool | None = None
+    far_set_size: int | None = None  # devices per far set (layout bit 17/18 layouts); None = all raid disks
     uuid: str | None = None
     array_state: str | None = None  # sysfs array_state verbatim (clean, active, read-auto, ...)
     mismatch_cnt: int | None = None
@@ -129,6 +136,13 @@ class Array:
     mountpoints: tuple[str, ...] = ()  # filesystems sitting directly on it (btrfs, ZFS), not on a device
     data_errors: int | None = None  # permanent data errors its filesystem knows of (ZFS error log)
     member_errors: tuple[tuple[str, int], ...] = ()  # member -> I/O+checksum errors since the last reset
+
+    @property
+    def raid10_layout(self) -> str | None:
+        """An md raid10's layout as mdadm words it ("near=2", "offset=2", "near=2, far=2"), when known."""
+        if self.near_copies is None and self.far_copies is None:
+            return None
+        return raid10_layout_text(self.near_copies or 1, self.far_copies or 1, bool(self.far_offset))
 
     @property
     def redundant_by_level(self) -> bool:
@@ -186,6 +200,12 @@ class BlockDevice:
     transport: str | None = None  # sata, sas, nvme, usb, virtio, ...
     devno: str | None = None  # "major:minor"
     label: str | None = None  # filesystem label (/dev/disk/by-label, diskutil VolumeName)
+    # The physical device this disk is one view of, as a disk identity, when that is not the disk itself:
+    # an NVMe namespace (or a native-multipath path nvmeXcYnZ) -> its drive, serial:MODEL:SERIAL from
+    # the controller (parsers.sysblock.nvme_unit). inventory.disk_identity prefers it to `wwn`, which
+    # for a namespace is the namespace's own EUI-64/NGUID, different for each namespace of one drive.
+    unit: str | None = None
+    controller: str | None = None  # NVMe: the controller (nvme0) or subsystem (nvme-subsys0) it hangs off
 
 
 @dataclass(frozen=True)
@@ -252,6 +272,14 @@ class SmartHealth:
         return max(self.power_on_hours - self.last_self_test_hours, 0)
 
 
+def raid10_layout_text(near: int, far: int, offset: bool = False) -> str:
+    """raid10 geometry in mdadm's words (print_r10_layout): "near=2", "far=2", "offset=2", "near=2, far=2"."""
+    words = [f"near={near}"] if near != 1 else []
+    if far != 1:
+        words.append(f"{'offset' if offset else 'far'}={far}")
+    return ", ".join(words) or "near=1 (no redundancy)"
+
+
 def identity_key(wwn: str | None, model: str | None, serial: str | None, name: str) -> str:
     """A disk's identity across reboots and controller moves: WWN, then model+serial, else the name."""
     if wwn:
@@ -287,13 +315,51 @@ class StackNode:
     """One level of a volume's device stack, down to the physical disks."""
 
     name: str  # kernel name
-    kind: str  # disk | partition | md | dm | loop | other | unknown
+    kind: str  # disk | partition | md | dm | loop | other | unknown | copies (a raid10 copy set)
     detail: str | None = None  # raid1, LVM vg-lv, crypt, ...
     children: tuple[StackNode, ...] = ()
     need: int | None = None  # children that must stay available for this node to be; None = all
     failures_tolerated: int | None = None  # how many more disk losses this node survives
     key: str | None = None  # leaves: the physical disk identity (two paths to one LUN share it)
     redundant: bool = False  # this layer is a redundancy mechanism by design (mirror, parity)
+
+
+@dataclass(frozen=True)
+class Cache:
+    """A cache in front of a slower device: bcache, dm-cache (lvmcache) or dm-writecache. The cached device
+    is virtual, never a disk; its cache devices are in the volume's failure set only while they hold data
+    found nowhere else (writeback with dirty data, or dirty data unknown)."""
+
+    name: str  # kernel name of the cached (virtual) device: bcache0, dm-4
+    kind: str  # bcache | dm-cache | dm-writecache
+    mode: str | None  # writeback | writethrough | writearound | passthrough | none; None when unknown
+    origin: str | None  # kernel name of the slow device it caches (bcache's backing device)
+    cache_devices: tuple[str, ...] = ()  # kernel names holding its cached data (dm-cache: and its metadata)
+    dirty_bytes: int | None = None  # written to the cache, not yet to the origin; None when unknown
+    state: str | None = None  # bcache: clean | dirty | no cache | inconsistent; dm-cache: rw | ro | fail
+    error: str | None = None  # why it is not working (dm-cache Fail, writecache I/O error, ...), else None
+    label: str | None = None  # a human name (LVM vg/lv, the dm name)
+    size_bytes: int | None = None  # the cache's capacity
+    used_bytes: int | None = None  # of which in use
+    failures_tolerated: int | None = None  # further disk losses its cache devices survive (by inventory)
+
+    @property
+    def holds_only_copy(self) -> bool:
+        """Its cache devices hold data found nowhere else now: writeback (or an unknown mode) with dirty
+        data, or with dirty data unknown."""
+        if self.mode not in (None, "writeback") or not self.cache_devices:
+            return False
+        return self.dirty_bytes is None or self.dirty_bytes > 0
+
+
+@dataclass(frozen=True)
+class DmMap:
+    """A device-mapper device as `dmsetup table` describes it: the target of each segment."""
+
+    name: str  # kernel name: dm-3
+    dm_name: str | None = None  # /dev/mapper name
+    targets: tuple[str, ...] = ()  # per segment: linear, striped, raid, cache, crypt, thin, error, ...
+    note: str | None = None  # why the targets are not known (dmsetup refused, missing, ...)
 
 
 @dataclass(frozen=True)
@@ -384,6 +450,8 @@ class HostInventory:
     devices: tuple[BlockDevice, ...] = ()
     collectors: tuple[CollectorRun, ...] = ()
     problems: tuple[Problem, ...] = ()
+    caches: tuple[Cache, ...] = ()  # bcache, dm-cache, dm-writecache (the dm collector)
+    dm_maps: tuple[DmMap, ...] = ()  # device-mapper targets per dm device, when dmsetup was read
 
     def array(self, name: str) -> Array | None:
         return next((a for a in self.arrays if a.name == name), None)
@@ -498,8 +566,10 @@ __all__ = [
     "NON_REDUNDANT_LEVELS",
     "Array",
     "BlockDevice",
+    "Cache",
     "CollectorRun",
     "Disk",
+    "DmMap",
     "Finding",
     "HostHeader",
     "HostInventory",

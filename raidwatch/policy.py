@@ -13,10 +13,11 @@ import yaml
 
 from raidwatch.errors import ConfigError
 
-KINDS = ("md", "appleraid", "btrfs", "zfs", "hardware")
+KINDS = ("md", "appleraid", "btrfs", "zfs", "hardware", "lvm", "dm")
 # What a role accepts when it does not say: the mechanisms raidwatch can verify. "hardware" must be
-# listed explicitly: it turns "no redundancy seen" into a warning that it cannot be verified.
-DEFAULT_KINDS = ("md", "appleraid", "btrfs", "zfs")
+# listed explicitly: it turns "no redundancy seen" into a warning that it cannot be verified. lvm is
+# LVM RAID/mirror (dm-raid, dm-mirror), dm the same targets set up without LVM (dmsetup, dmraid).
+DEFAULT_KINDS = ("md", "appleraid", "btrfs", "zfs", "lvm", "dm")
 REQUIRE = ("mirror", "any", "none")
 # SMART metrics a threshold may name -> the SmartHealth field it reads
 SMART_METRICS = {

@@ -2,7 +2,95 @@
 
 from __future__ import annotations
 
-from raidwatch.model import Array, HostInventory, MemberState, SmartHealth, StackNode, SyncStatus, Volume
+import re
+from dataclasses import dataclass
+
+from raidwatch.model import (
+    Array,
+    Disk,
+    HostInventory,
+    MemberState,
+    SmartHealth,
+    StackNode,
+    SyncStatus,
+    Volume,
+)
+
+_NVME_PATH = re.compile(r"nvme(\d+)c\d+n(\d+)")
+_NVME_NAMESPACE = re.compile(r"nvme\d+(?:c\d+)?n\d+")
+_WORST = {"FAIL": 0, "WARN": 1, "PASS": 2}  # the reading a physical disk shows when its paths differ
+
+
+@dataclass(frozen=True)
+class PhysicalDisk:
+    """One physical disk of an inventory: the kernel disks that share an identity (the NVMe namespaces of
+    one drive, the SAS paths of one dual-ported disk, multipath paths to one LUN): the thing that fails."""
+
+    identity: str
+    name: str  # the NVMe controller or subsystem (nvme0, nvme-subsys0), else its first kernel disk's name
+    disks: tuple[Disk, ...]  # its kernel disks, by name
+    namespaces: tuple[tuple[str, tuple[str, ...]], ...]  # what it holds: (kernel name, its other paths)
+    size_bytes: int | None  # one LUN's size for paths to it; the sum of the namespaces of an NVMe drive
+    smart: SmartHealth | None  # its reading (NVMe: one per drive; paths: the first that was read)
+    nvme: bool = False
+
+    @property
+    def model(self) -> str | None:
+        return next((d.model for d in self.disks if d.model), None)
+
+    @property
+    def serial(self) -> str | None:
+        return next((d.serial for d in self.disks if d.serial), None)
+
+    @property
+    def wwns(self) -> tuple[str, ...]:
+        """The WWNs of its kernel disks, once each: an NVMe namespace's is its own EUI-64/NGUID."""
+        return tuple(dict.fromkeys(d.wwn for d in self.disks if d.wwn))
+
+
+def physical_disks(inv: HostInventory) -> list[PhysicalDisk]:
+    """The inventory's disks grouped by identity, in the order of their first kernel name."""
+    devices = {b.name: b for b in inv.devices}
+    groups: dict[str, list[Disk]] = {}
+    for d in sorted(inv.disks, key=lambda d: d.name):
+        groups.setdefault(d.identity, []).append(d)
+    out = []
+    for ident, disks in groups.items():
+        # NVMe namespaces are disjoint slices of their drive (each its own EUI-64/NGUID; a multipath path
+        # device shows its namespace again); any other kernel disks sharing an identity are paths to it
+        shown: dict[str, list[Disk]] = {}
+        for d in disks:
+            m = _NVME_PATH.fullmatch(d.name)
+            key = ""
+            if _NVME_NAMESPACE.fullmatch(d.name):
+                key = d.wwn or (f"nvme{m.group(1)}n{m.group(2)}" if m else d.name)
+            shown.setdefault(key, []).append(d)
+        heads = []
+        size = 0
+        for members in shown.values():
+            members.sort(key=lambda d: (_NVME_PATH.fullmatch(d.name) is not None, d.name))
+            heads.append((members[0].name, tuple(x.name for x in members[1:])))
+            one = next((x.size_bytes for x in members if x.size_bytes is not None), None)
+            size = size + one if size is not None and one is not None else None
+        controllers = [
+            devices[d.name].controller
+            for d in disks
+            if d.name in devices and devices[d.name].controller and not _NVME_PATH.fullmatch(d.name)
+        ]
+        readings = [d.smart for d in disks if d.smart is not None]
+        smart = min(readings, key=lambda h: _WORST.get(h.assessment, 3)) if readings else None
+        out.append(
+            PhysicalDisk(
+                identity=ident,
+                name=controllers[0] if controllers else disks[0].name,
+                disks=tuple(disks),
+                namespaces=tuple(heads),
+                size_bytes=size,
+                smart=smart,
+                nvme=bool(controllers),
+            )
+        )
+    return out
 
 
 def human_bytes(n: int | None) -> str:
@@ -150,6 +238,9 @@ def _tree(
     label += ")"
     if node.kind == "disk":
         d = inv.disk(node.name)
+        ctrl = next((b.controller for b in inv.devices if b.name == node.name and b.controller), None)
+        if ctrl:
+            label += f" on {ctrl}"  # an NVMe namespace: the drive is its controller, shared by its namespaces
         if d is not None:
             label += f" {human_bytes(d.size_bytes)} id={d.identity}"
             if d.smart is not None:
@@ -179,6 +270,31 @@ def _volume_row(v: Volume) -> list[str]:
         tolerance_text(v.failures_tolerated),
         str(len(v.disks)),
     ]
+
+
+def _under(pd: PhysicalDisk, inv: HostInventory) -> str:
+    """What a Disks row stands for when that is not just its name: an NVMe drive's namespaces (with their
+    multipath paths), or the paths of a dual-ported or multipathed disk (with the dm map on them)."""
+    sizes = {d.name: d.size_bytes for d in pd.disks}
+    if pd.nvme:
+        parts = []
+        for name, paths in pd.namespaces:
+            extra = [human_bytes(sizes.get(name))] if len(pd.namespaces) > 1 else []
+            if paths:
+                extra.append("paths " + ", ".join(paths))
+            parts.append(name + (f" ({'; '.join(extra)})" if extra else ""))
+        word = "namespace" if len(parts) == 1 else f"{len(parts)} namespaces"
+        return f"{word}: " + ", ".join(parts)
+    if len(pd.disks) == 1:
+        return ""
+    names = [d.name for d in pd.disks]
+    maps = [
+        f"{b.name} {b.dm_name}" if b.dm_name else b.name
+        for b in inv.devices
+        if b.kind == "dm" and (b.dm_uuid or "").startswith("mpath-") and set(b.slaves) & set(names)
+    ]
+    text = f"{len(names)} paths to one disk: " + ", ".join(names)
+    return text + (f" (multipath {', '.join(maps)})" if maps else "")
 
 
 def render_inventory(inv: HostInventory) -> str:
@@ -232,27 +348,35 @@ def render_inventory(inv: HostInventory) -> str:
     lines.append("")
     lines.append("Disks")
     if inv.disks:
+        # one row per physical disk; its NVMe namespaces or its paths on a line under it
+        pds = physical_disks(inv)
         rows = [["NAME", "SIZE", "MODEL", "SERIAL", "IDENTITY", "SMART", "TEMP", "POWER-ON", "SIGNS"]]
-        for d in inv.disks:
-            h = d.smart
+        for pd in pds:
+            h = pd.smart
             rows.append(
                 [
-                    d.name,
-                    human_bytes(d.size_bytes),
-                    d.model or "-",
-                    d.serial or "-",
-                    d.identity,
+                    pd.name,
+                    human_bytes(pd.size_bytes),
+                    pd.model or "-",
+                    pd.serial or "-",
+                    pd.identity,
                     smart_status(h, inv.collected_at) if h else "-",
                     temperature_text(h) if h else "-",
                     hours_text(h) if h else "-",
                     ", ".join(smart_signs(h)) if h else "-",
                 ]
             )
-        lines += ["  " + r for r in _table(rows)]
-        for d in inv.disks:
-            if d.smart is not None and d.smart.assessment in ("WARN", "FAIL"):
-                for why in d.smart.reasons:
-                    lines.append(f"  {d.name}: SMART {d.smart.assessment}: {why}")
+        table = _table(rows)
+        lines.append("  " + table[0])
+        for pd, row in zip(pds, table[1:], strict=True):
+            lines.append("  " + row)
+            under = _under(pd, inv)
+            if under:
+                lines.append("    └─ " + under)
+        for pd in pds:
+            if pd.smart is not None and pd.smart.assessment in ("WARN", "FAIL"):
+                for why in pd.smart.reasons:
+                    lines.append(f"  {pd.name}: SMART {pd.smart.assessment}: {why}")
     else:
         lines.append("  (none)")
     probs = list(inv.problems)

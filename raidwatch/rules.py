@@ -19,8 +19,11 @@ MODES = ("daemon", "textfile")
 DEFAULT_SELECTOR = {"daemon": 'job="raidwatch"', "textfile": 'job="node"'}
 DEFAULT_RUNBOOK_BASE = "docs/runbooks.md"
 DEFAULT_MAX_AGE = "30m"
-# The array kinds raidwatch_array_info reports; each has a runbook section of its own.
-ARRAY_KINDS = ("md", "appleraid", "zfs", "btrfs", "hardware")
+# The array kinds raidwatch_array_info reports that have runbook sections of their own.
+ARRAY_KINDS = ("md", "appleraid", "zfs", "btrfs", "hardware", "lvm")
+# kind -> the runbook section (anchor suffix) its array alerts link to: each of ARRAY_KINDS its own; "dm"
+# (dm-raid / dm-mirror set up without LVM, e.g. dmraid) shares lvm's, whose runbooks cover it with dmsetup.
+KIND_ANCHOR: dict[str, str] = {**{k: k for k in ARRAY_KINDS}, "dm": "lvm"}
 # Finding codes whose critical findings an alert of their own pages for: RaidwatchCriticalFinding
 # (every other critical finding) leaves them out, so no finding pages twice.
 DEDICATED: dict[str, str] = {
@@ -79,6 +82,23 @@ def _command(mode: str, selector: str, runbook_base: str, max_age: str) -> str:
     return " ".join(parts)
 
 
+def _kind_anchor() -> str:
+    """Go template text: `-<anchor>` for a kind with a runbook section (KIND_ANCHOR), nothing otherwise."""
+
+    def quoted(kinds: list[str]) -> str:
+        return " ".join(f'"{k}"' for k in kinds)
+
+    own = [k for k, a in KIND_ANCHOR.items() if k == a]
+    text = f"{{{{ if eq $labels.kind {quoted(own)} }}}}-{{{{ $labels.kind }}}}"
+    shared: dict[str, list[str]] = {}
+    for kind, anchor in KIND_ANCHOR.items():
+        if kind != anchor:
+            shared.setdefault(anchor, []).append(kind)
+    for anchor, kinds in shared.items():
+        text += f"{{{{ else if eq $labels.kind {quoted(kinds)} }}}}-{anchor}"
+    return text + "{{ end }}"
+
+
 def _select_blocks(text: str, mode: str) -> str:
     out: list[str] = []
     keep = True
@@ -125,15 +145,14 @@ def render_rules(
     if not _BASE_RE.match(runbook_base):
         raise ConfigError(f"--runbook-base {runbook_base!r}: expected a URL or path without spaces or quotes")
     max_age_seconds = _seconds(max_age)
-    kinds = " ".join(f'"{k}"' for k in ARRAY_KINDS)
     values = {
         "MODE": mode,
         "COMMAND": _command(mode, sel, runbook_base, max_age),
         "SELECTOR": sel,
         "PRESENCE_ALERT": PRESENCE_ALERT[mode],
         "RUNBOOK_BASE": runbook_base,
-        "KIND_ANCHOR": f"{{{{ if eq $labels.kind {kinds} }}}}-{{{{ $labels.kind }}}}{{{{ end }}}}",
-        "KINDS_TEXT": ", ".join(ARRAY_KINDS),
+        "KIND_ANCHOR": _kind_anchor(),
+        "KINDS_TEXT": ", ".join(k if a == k else f"{k} as {a}" for k, a in KIND_ANCHOR.items()),
         "DEDICATED_RE": "|".join(sorted(DEDICATED)),
         "DEDICATED_TEXT": ", ".join(f"{code} ({alert})" for code, alert in sorted(DEDICATED.items())),
         "ZPOOL": '{{ reReplaceAll "^zfs:([^/]+).*$" "$1" $labels.array }}',
@@ -208,6 +227,7 @@ __all__ = [
     "DEDICATED",
     "DEFAULT_RUNBOOK_BASE",
     "DEFAULT_SELECTOR",
+    "KIND_ANCHOR",
     "add_rules_parser",
     "check_selector",
     "render_rules",

@@ -53,6 +53,8 @@ class Disk:
     link: str = ""  # /sys/block symlink target
     smart: Smart | None = None
     vendor: str = "ATA"
+    # more files under /sys/block/NAME, relative path -> text: an NVMe controller's "device/subsysnqn", ...
+    sysfs: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -82,10 +84,39 @@ class MdArray:
     rebuild_status: str = ""
     events: int = 1234
     bitmap: bool = True
+    layout: str | None = None  # raid10 in mdadm's words ("near=2", "far=2", "offset=2"); None: not printed
 
     @property
     def in_sync(self) -> int:
         return sum(1 for m in self.members if m.state == "in_sync" and m.role is not None)
+
+    @property
+    def r10(self) -> tuple[int, int, bool] | None:
+        """The raid10 layout as (near, far, offset), from `layout`."""
+        if self.layout is None:
+            return None
+        words = dict(w.strip().split("=") for w in self.layout.split(","))
+        far = int(words.get("far", words.get("offset", 1)))
+        return int(words.get("near", 1)), far, "offset" in words
+
+    @property
+    def layout_number(self) -> int:
+        """md/layout as the kernel shows it (raid10.c setup_geo reads near | far << 8 | offset << 16)."""
+        assert self.r10 is not None
+        near, far, offset = self.r10
+        return near | far << 8 | (0x10000 if offset else 0)
+
+    @property
+    def mdstat_geometry(self) -> str:
+        """What raid10.c raid10_status prints before [n/m]: " 512K chunks 2 near-copies"."""
+        assert self.r10 is not None
+        near, far, offset = self.r10
+        out = "512K chunks"
+        if near > 1:
+            out += f" {near} near-copies"
+        if far > 1:
+            out += f" {far} {'offset' if offset else 'far'}-copies"
+        return out
 
 
 def _w(root: Path, path: str, text: str) -> None:
@@ -108,6 +139,8 @@ def mdstat_text(arrays: list[MdArray]) -> str:
         if a.level == "raid0":
             line += "512k chunks"
         else:
+            if a.layout is not None:
+                line += a.mdstat_geometry + " "
             line += f"[{a.raid_disks}/{a.in_sync}] [{status_map}]"
         out.append(line)
         if a.sync_line:
@@ -152,6 +185,7 @@ def mdadm_detail(a: MdArray, hostname: str) -> str:
         f"    Failed Devices : {failed}",
         f"     Spare Devices : {spares}",
         "",
+        *([f"            Layout : {a.layout}", "        Chunk Size : 512K", ""] if a.layout else []),
         "Consistency Policy : " + ("bitmap" if a.bitmap and a.level != "raid0" else "none"),
         "",
     ]
@@ -322,7 +356,10 @@ def write_host(
             disk.link
             or f"../devices/pci0000:00/0000:00:17.0/ata1/host0/target0:0:0/0:0:0:0/block/{disk.name}"
         )
+        for rel, text in disk.sysfs.items():
+            _w(d, f"{base}/{rel}", text + "\n")
         entries = ["dev", "device", "holders", "queue", "removable", "ro", "size", "slaves", *disk.partitions]
+        entries += sorted({rel.split("/", 1)[0] for rel in disk.sysfs} - set(entries))
         dirs[base] = sorted(entries)
         dirs[f"{base}/slaves"] = []
         for i, (part, size) in enumerate(disk.partitions.items(), 1):
@@ -349,8 +386,10 @@ def write_host(
             "raid_disks": str(a.raid_disks),
             "metadata_version": "1.2",
             "uuid": a.uuid,
-            "chunk_size": "524288" if a.level == "raid0" else "0",
+            "chunk_size": "524288" if a.level == "raid0" or a.layout is not None else "0",
         }
+        if a.layout is not None:
+            attrs["layout"] = str(a.layout_number)
         if a.level != "raid0":
             attrs.update(
                 degraded=str(a.raid_disks - a.in_sync),

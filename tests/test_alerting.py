@@ -38,7 +38,7 @@ from raidwatch import cli
 from raidwatch.errors import ConfigError
 from raidwatch.exporter import TEST_PAGE_CODE, TEST_PAGE_SUBJECT
 from raidwatch.findings import CODES
-from raidwatch.rules import ARRAY_KINDS, DEDICATED, DEFAULT_RUNBOOK_BASE, render_rules
+from raidwatch.rules import ARRAY_KINDS, DEDICATED, DEFAULT_RUNBOOK_BASE, KIND_ANCHOR, render_rules
 
 RULES = REPO / "prometheus" / "alerts.yml"
 RUNBOOKS = REPO / "docs" / "runbooks.md"
@@ -425,6 +425,7 @@ def test_runbooks_give_each_stack_its_own_commands():
         "zfs": "zpool",
         "btrfs": "btrfs ",
         "hardware": "storcli",
+        "lvm": "lvconvert",
     }
     for alert in ("RaidwatchArrayDegraded", "RaidwatchArrayFailedMember"):
         for kind, tool in tools.items():
@@ -439,6 +440,45 @@ def test_runbooks_give_each_stack_its_own_commands():
             "replace" in by_title[f"RaidwatchArrayDegraded ({kind})"]
             or "repairMirror" in by_title[f"RaidwatchArrayDegraded ({kind})"]
         )
+
+
+ARRAY_ALERTS = (
+    "RaidwatchArrayDegraded",
+    "RaidwatchArrayFailedMember",
+    "RaidwatchRebuildStalled",
+    "RaidwatchRebuildTooSlow",
+    "RaidwatchArrayInactive",
+)
+
+
+def test_lvm_and_dm_arrays_get_lvm_runbooks_and_never_mdadm():
+    assert KIND_ANCHOR["lvm"] == "lvm" and KIND_ANCHOR["dm"] == "lvm"
+    rules = rules_of(render_rules())
+    for name in ARRAY_ALERTS:
+        rule = rules[name]
+        assert '{{ else if eq $labels.kind "dm" }}-lvm' in rule["annotations"]["runbook_url"], name
+        runbook = rule["annotations"]["runbook"]
+        m = re.search(r'\{\{- else if eq \$labels\.kind "lvm" "dm" -\}\}(.*?)\{\{-', runbook, re.S)
+        assert m, f"{name}: no lvm branch in its runbook"
+        assert "mdadm" not in m.group(1), name
+        assert "lvchange" in m.group(1) or "lvconvert" in m.group(1), name
+    # promtool's cases (exact annotations) for the lvm and dm kinds
+    tests = yaml.safe_load((REPO / "prometheus" / "alerts_test.yml").read_text())["tests"]
+    seen: dict[str, set[str]] = {}
+    for case in tests:
+        for art in case.get("alert_rule_test", []):
+            for alert in art.get("exp_alerts", []):
+                kind = alert["exp_labels"].get("kind")
+                if kind not in ("lvm", "dm"):
+                    continue
+                ann = alert["exp_annotations"]
+                seen.setdefault(art["alertname"], set()).add(kind)
+                assert ann["runbook_url"].endswith("-lvm"), ann["runbook_url"]
+                assert "mdadm" not in ann["runbook"], art["alertname"]
+                if art["alertname"] == "RaidwatchArrayDegraded":
+                    assert "lvconvert --repair" in ann["runbook"]
+    assert seen.get("RaidwatchArrayDegraded") == {"lvm", "dm"}
+    assert set(seen) == set(ARRAY_ALERTS)
 
 
 # ---------------------------------------------------------------------------- Alertmanager config

@@ -327,9 +327,10 @@ def test_api06_compliant_nvme_mirror(rendered):
     assert value(s, "raidwatch_host_compliant") == 1
     assert value(s, "raidwatch_volume_redundant", mountpoint="/") == 1
     nvme0 = disk_id(s, "nvme0n1")
-    assert nvme0.startswith("wwn:eui.")
+    # the drive (its controller's serial and model), not the namespace's EUI-64, which stays the wwn label
+    assert nvme0 == "serial:Samsung SSD 970 EVO Plus 500GB:S4EWNX0R600101"
     (info,) = select(s, "raidwatch_disk_info", disk=nvme0)
-    assert dict(info)["type"] == "nvme"
+    assert dict(info)["type"] == "nvme" and dict(info)["wwn"] == "eui.0025385b01a0c000"
     if not select(s, "raidwatch_disk_smart_assessment", disk=nvme0):
         pytest.skip("api06's recording has no SMART readings")
     assert value(s, "raidwatch_disk_smart_assessment", disk=nvme0, assessment="pass") == 1

@@ -340,3 +340,74 @@ def test_one_unreadable_array_hides_nothing_else():
     assert [a.name for a in res.arrays] == ["md2", "md0"]
     assert len(res.errors) == 1 and "md1" in str(res.errors[0]) and "exploded" in str(res.errors[0])
     assert res.warnings == ()  # md1's body lines were skipped with it, not reported one by one
+
+
+# --------------------------------------------------- reshape: in-sync from the map (issue 11, item 5.5)
+# md prints " [raid_disks/working] [map]": working = raid_disks - mddev->degraded, the map one In_sync bit per
+# role (raid5.c raid5_status; raid1.c/raid10.c alike). During a reshape raid_disks is the new count (sysfs
+# md/raid_disks reads "new (old)"), and raid5_calc_degraded() does not count a role of the new geometry
+# whose device is not In_sync yet (the reshape itself writes it): then the count and the map differ. The
+# members holding current data are the map's U (what sysfs dev-*/state says); `degraded` stays the count's.
+
+RESHAPE = """\
+Personalities : [raid6] [raid5] [raid4]
+md3 : active raid5 sde1[4] sdb1[0] sdc1[1]
+      5860270080 blocks super 1.2 level 5, 512k chunk, algorithm 2 [{n}/{w}] [{map}]
+      [====>................]  reshape = 21.7% (423948288/1953423360) finish=712.3min speed=35788K/sec
+
+unused devices: <none>
+"""
+
+
+@needs_corpus
+def test_reshape_real_outputs_count_and_map_agree():
+    # check_raid issue43: raid6 reshaping to 6 roles with two of them empty and two spares waiting
+    a = arrays("mdstat/glensc-check-raid/issue43/reshape")["md0"]
+    assert (a.raid_disks, a.in_sync_disks, a.status_map, a.degraded) == (6, 4, "UUUU__", True)
+    assert a.sync.action is SyncAction.RESHAPE and a.member_losses_survivable() - 2 == 0
+    # issue43/reshape.expected.txt: WARNING is check_raid's rule for any array under resync/reshape, not a
+    # reading of the kernel's [6/4] (no redundancy left), and its message lists the one md0 twice (the
+    # plugin's duplicate). The array facts it states (raid6, 5.46 TiB, UUUU__, reshape 48.4%) match ours.
+    assert a.size_bytes == 5860543744 * 1024 and round(a.size_bytes / 1024**4, 2) == 5.46
+    # prometheus/procfs md42: raid5 [3/2] [UU_] reshaping with a spare; its reading: DisksActive 2, Down 1
+    a = arrays("mdstat/prometheus-procfs/mdstat")["md42"]
+    assert (a.raid_disks, a.in_sync_disks, a.status_map, a.degraded) == (3, 2, "UU_", True)
+    assert a.sync.action is SyncAction.RESHAPE
+
+
+def test_reshape_in_sync_from_the_map_where_the_count_differs():
+    # a raid5 grown 3 -> 4 with role 2 lost and role 3 not yet In_sync (re-assembled mid-reshape)
+    res = parse_mdstat(RESHAPE.format(n=4, w=3, map="UU__"), "reshape")
+    (a,) = res.arrays
+    assert (a.raid_disks, a.in_sync_disks, a.degraded) == (4, 2, True)
+    # the same grow with every old role present: the kernel does not count role 3 as missing
+    (a,) = parse_mdstat(RESHAPE.format(n=4, w=4, map="UUU_"), "reshape").arrays
+    assert (a.raid_disks, a.in_sync_disks, a.degraded) == (4, 3, False)
+    # agreeing count and map: nothing changes
+    (a,) = parse_mdstat(RESHAPE.format(n=4, w=3, map="UUU_"), "reshape").arrays
+    assert (a.raid_disks, a.in_sync_disks, a.degraded) == (4, 3, True)
+
+
+def test_no_reshape_keeps_the_count():
+    # outside a reshape the kernel prints both from the same bits; a mismatch is not read into anything
+    text = RESHAPE.format(n=4, w=3, map="UU__").replace("reshape = 21.7%", "recovery = 21.7%")
+    (a,) = parse_mdstat(text, "recovery").arrays
+    assert (a.raid_disks, a.in_sync_disks, a.degraded) == (4, 3, True)
+
+
+def test_reshape_mdstat_and_sysfs_now_agree_on_in_sync():
+    from raidwatch.collectors.md import merge
+    from raidwatch.parsers.md_sysfs import parse_md_sysfs
+
+    (md,) = parse_mdstat(RESHAPE.format(n=4, w=3, map="UU__"), "reshape").arrays
+    dev = {
+        "sdb1": {"state": "in_sync", "slot": "0"},
+        "sdc1": {"state": "in_sync", "slot": "1"},
+        "sde1": {"state": "", "slot": "3"},  # role 3 of the new geometry, not In_sync yet
+    }
+    files = {"level": "raid5", "array_state": "active", "raid_disks": "4 (3)", "degraded": "1"}
+    files |= {"sync_action": "reshape"}
+    sysfs = parse_md_sysfs("md3", files, dev)
+    arr = merge("md3", md, sysfs)
+    assert (arr.raid_disks, arr.in_sync_disks, arr.degraded) == (4, 2, True)
+    assert not [d for d in arr.disagreements if d.startswith(("in-sync", "degraded"))], arr.disagreements

@@ -80,7 +80,8 @@ def test_the_documented_error_format():
         ("defaults:\n  roles:\n    boot: {covers: [/], min_copies: 0}\n", "expected at least 1, got 0"),
         (
             "defaults:\n  roles:\n    boot: {covers: [/], kinds: [md, raidz]}\n",
-            "defaults.roles.boot.kinds: expected one of md, appleraid, btrfs, zfs, hardware — got 'raidz'",
+            "defaults.roles.boot.kinds: expected one of md, appleraid, btrfs, zfs, hardware, lvm, dm "
+            "— got 'raidz'",
         ),
         (
             "defaults:\n  roles:\n    boot: {covers: [root]}\n",

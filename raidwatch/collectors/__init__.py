@@ -20,6 +20,7 @@ BUILTIN = {
     "btrfs": "raidwatch.collectors.btrfs:BtrfsCollector",
     "zfs": "raidwatch.collectors.zfs:ZfsCollector",
     "hwraid": "raidwatch.collectors.hwraid:HwRaidCollector",
+    "dm": "raidwatch.collectors.dm:DmCollector",
 }
 
 

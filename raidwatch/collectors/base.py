@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import ClassVar
 
-from raidwatch.model import Array, BlockDevice, Disk, HostHeader, Mount, Problem, SmartHealth
+from raidwatch.model import Array, BlockDevice, Cache, Disk, DmMap, HostHeader, Mount, Problem, SmartHealth
 from raidwatch.probe import Probe
 
 
@@ -22,6 +22,8 @@ class Contribution:
     disks: tuple[Disk, ...] = ()
     problems: tuple[Problem, ...] = ()
     notes: tuple[str, ...] = ()  # debug-level remarks (tolerated unknown lines and the like)
+    caches: tuple[Cache, ...] = ()  # bcache, dm-cache, dm-writecache
+    dm_maps: tuple[DmMap, ...] = ()  # device-mapper targets of dm devices
 
 
 class Collector(ABC):

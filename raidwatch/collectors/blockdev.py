@@ -10,6 +10,9 @@ from raidwatch.model import BlockDevice, HostHeader, Problem
 from raidwatch.parsers.sysblock import (
     classify,
     device_kind,
+    is_nvme_namespace,
+    nvme_unit,
+    parent_from_link,
     parse_devno,
     parse_flag,
     parse_size,
@@ -75,6 +78,21 @@ class BlockDevCollector(Collector):
         except ProbeError:
             return None  # permission/io on an optional identity attribute: leave it unknown
 
+    def _nvme(
+        self, probe: Probe, base: str, link: str, model: str | None, serial: str | None
+    ) -> tuple[str | None, str | None]:
+        """An NVMe namespace's controller (or, under native multipath, subsystem) and the drive it is a
+        slice of: its `device` is the controller/subsystem, whose serial and model name the drive for every
+        namespace and path of it (parsers.sysblock.nvme_unit); its own `wwid` names the namespace only."""
+        controller = parent_from_link(link) if link else None
+        if controller is None:  # no /sys/block link recorded: the `device` link names it too
+            try:
+                controller = probe.read_link(f"{base}/device").rstrip("/").rsplit("/", 1)[-1] or None
+            except ProbeError:
+                controller = None
+        nqn = None if serial else self._opt(probe, f"{base}/device/subsysnqn")
+        return controller, nvme_unit(model, serial, nqn, controller)
+
     def _device(self, probe: Probe, name: str) -> tuple[BlockDevice, list[BlockDevice]]:
         base = f"{SYS_BLOCK}/{name}"
         entries = probe.list_dir(base)
@@ -89,16 +107,19 @@ class BlockDevCollector(Collector):
         if kind == "dm":
             dm_name = self._opt(probe, f"{base}/dm/name")
             dm_uuid = self._opt(probe, f"{base}/dm/uuid")
-        model = vendor = serial = wwn = transport = None
+        model = vendor = serial = wwn = transport = unit = controller = None
         if kind == "disk":
             model = self._opt(probe, f"{base}/device/model")
             vendor = self._opt(probe, f"{base}/device/vendor")
             serial = self._opt(probe, f"{base}/device/serial") or self._opt(probe, f"{base}/serial")
             wwn = self._opt(probe, f"{base}/wwid") or self._opt(probe, f"{base}/device/wwid")
             try:
-                transport = transport_from_link(name, probe.read_link(base))
+                link = probe.read_link(base)
             except ProbeError:
-                transport = transport_from_link(name, "")
+                link = ""
+            transport = transport_from_link(name, link)
+            if is_nvme_namespace(name):
+                controller, unit = self._nvme(probe, base, link, model, serial)
         dev = BlockDevice(
             name=name,
             kind=kind,
@@ -115,6 +136,8 @@ class BlockDevCollector(Collector):
             read_only=parse_flag(self._opt(probe, f"{base}/ro")),
             transport=transport,
             devno=parse_devno(self._opt(probe, f"{base}/dev")),
+            unit=unit,
+            controller=controller,
         )
         parts = []
         for entry in entries:

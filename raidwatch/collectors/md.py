@@ -8,8 +8,17 @@ from dataclasses import replace
 
 from raidwatch.collectors.base import Collector, Contribution
 from raidwatch.errors import ParseError, ProbeError
-from raidwatch.model import Array, HostHeader, Member, MemberState, Problem, SyncAction, SyncStatus
-from raidwatch.parsers.md_sysfs import MdSysfs, parse_md_sysfs
+from raidwatch.model import (
+    Array,
+    HostHeader,
+    Member,
+    MemberState,
+    Problem,
+    SyncAction,
+    SyncStatus,
+    raid10_layout_text,
+)
+from raidwatch.parsers.md_sysfs import MdSysfs, parse_md_sysfs, raid10_geometry
 from raidwatch.parsers.mdstat import parse_mdstat
 from raidwatch.probe import Probe
 
@@ -29,6 +38,7 @@ SYSFS_ATTRS = (
     "metadata_version",
     "uuid",
     "chunk_size",
+    "layout",
 )
 _SYSFS_ACTION = {
     "resync": SyncAction.RESYNC,
@@ -217,6 +227,13 @@ def merge(name: str, mdstat: Array | None, sysfs: MdSysfs | None, detail: object
             array_state=sysfs.array_state,
             mismatch_cnt=sysfs.mismatch_cnt,
         )
+        if level == "raid10" and sysfs.layout is not None:
+            geo = raid10_geometry(sysfs.layout, raid_disks)
+            if geo is not None:
+                arr = _with_raid10_layout(
+                    arr, geo.near_copies, geo.far_copies, geo.far_offset, "sysfs", disagreements
+                )
+                arr = replace(arr, far_set_size=geo.far_set_size)
     if detail is not None:
         arr = _merge_detail(arr, detail, disagreements)
         sources.append("mdadm")
@@ -225,12 +242,37 @@ def merge(name: str, mdstat: Array | None, sysfs: MdSysfs | None, detail: object
     return replace(arr, sources=tuple(sources), disagreements=tuple(disagreements))
 
 
+def _with_raid10_layout(
+    arr: Array, near: int, far: int, offset: bool, source: str, disagreements: list[str]
+) -> Array:
+    """The array with this raid10 geometry; where an earlier source stated another, a disagreement."""
+    said = arr.raid10_layout
+    now = raid10_layout_text(near, far, offset)
+    if said is not None and said != now:
+        earlier = "mdstat" if source == "sysfs" else "the kernel"
+        disagreements.append(f"raid10 layout: {source} says {now}, {earlier} says {said}")
+    return replace(arr, near_copies=near, far_copies=far, far_offset=offset, copies=near * far)
+
+
 def _merge_detail(arr: Array, detail: object, disagreements: list[str]) -> Array:
-    """Fold `mdadm --detail` in: UUID, events, roles; a second opinion on degraded and failures."""
+    """Fold `mdadm --detail` in: UUID, events, roles; a second opinion on degraded and failures; the level
+    and raid10 layout where the kernel does not state them (an inactive array has no level in mdstat)."""
     from raidwatch.parsers.mdadm import MdadmDetail
 
     assert isinstance(detail, MdadmDetail)
     changes: dict[str, object] = {}
+    if arr.level is None and detail.level and not detail.level.startswith("-"):
+        changes["level"] = detail.level  # not "-unknown-"
+        if detail.level == "container":
+            changes["is_container"] = True
+    geo = detail.raid10_layout if (arr.level or detail.level) == "raid10" else None
+    if geo is not None:
+        if arr.raid10_layout is None:
+            arr = _with_raid10_layout(arr, *geo, "mdadm", disagreements)
+        elif arr.raid10_layout != raid10_layout_text(*geo):
+            disagreements.append(
+                f"raid10 layout: mdadm says {raid10_layout_text(*geo)}, the kernel says {arr.raid10_layout}"
+            )
     if detail.uuid and not arr.uuid:
         changes["uuid"] = detail.uuid
     if detail.events is not None:
@@ -379,5 +421,5 @@ def _kernel_view(mdstat: Array | None, sysfs: MdSysfs | None) -> tuple:
 
 
 def _md_sort_key(name: str) -> tuple[int, str]:
-    digits = "".join(c for c in name if c.isdigit())
+    digits = "".join(c for c in name if c.isdecimal())
     return (int(digits) if digits else 1 << 30, name)

@@ -6,6 +6,10 @@ standby check; NVMe gets `-d nvme`; everything else (SATA, SAS, USB bridges) is 
 detection. The sweep runs in a bounded thread pool with a per-device timeout; the probe kills a hung
 smartctl's whole process group. The text is parsed by parsers.smartctl (pySMART-backed).
 
+NVMe: one run per drive, not per namespace. The health log and identify data smartctl prints are the
+controller's, so the drive's first namespace is read and its other namespaces (and native-multipath path
+devices nvmeXcYnZ, which have no /dev node) get the same reading with a note saying so (`one_per_drive`).
+
 Why `-a` and not `-x`: `-a` holds everything the parser reads (identity, overall health, attributes, error
 and self-test logs, NVMe health log, SCSI error counters), pySMART reads `-a` attribute tables as they are
 (it misreads `-x` ones), and `-x` adds slow extended logs (SCT, GP logs) that some SAS and USB bridges
@@ -45,21 +49,31 @@ from raidwatch.parsers.diskutil_list import (
     smart_transport,
 )
 from raidwatch.parsers.smartctl import parse_smartctl_text
-from raidwatch.parsers.sysblock import classify, parse_flag, transport_from_link
+from raidwatch.parsers.sysblock import (
+    classify,
+    is_nvme_namespace,
+    is_nvme_path,
+    nvme_unit,
+    parent_from_link,
+    parse_flag,
+    transport_from_link,
+)
 from raidwatch.probe import CommandResult, Probe
 
 log = logging.getLogger(__name__)
 
 SMARTCTL = "smartctl"
 SYS_BLOCK = "/sys/block"
-# /sys/block entries that are not physical disks (arrays, mappings, loops, RAM, optical, floppy, network)
-NOT_DISKS = ("md", "dm-", "loop", "ram", "zram", "sr", "fd", "nbd")
+# /sys/block entries that are not physical disks (arrays, mappings, loops, RAM, optical, floppy, network,
+# bcache devices)
+NOT_DISKS = ("md", "dm-", "loop", "ram", "zram", "sr", "fd", "nbd", "bcache")
 # virtual disks with no SMART behind them: virtio-blk, Xen, SD/eMMC
 NO_SMART = ("vd", "xvd", "mmcblk")
 PERMISSION_HINT = "permission denied (run as root or grant CAP_SYS_RAWIO / CAP_SYS_ADMIN for NVMe)"
 MISSING_HINT = "smartctl not found: install smartmontools"
 DISKUTIL_TIMEOUT = 30.0
 NO_POWER_MODE = "CHECK POWER MODE not implemented"
+SHARED_NOTE = "SMART read through {reader}: one reading per NVMe drive (its health log is the controller's)"
 
 
 class DiscoveryFailed(Exception):
@@ -77,6 +91,11 @@ class DiskTarget:
     serial: str | None = None
     wwn: str | None = None  # normalized like blockdev's (parsers.sysblock.classify)
     os: str = "Linux"  # Darwin: smartctl picks ATA or NVMe itself (no -d)
+    # NVMe: the drive this namespace (or multipath path) is a slice of, as blockdev keys it
+    # (parsers.sysblock.nvme_unit), and what the kernel groups the drive's namespaces and paths by: the
+    # subsystem NQN, else the controller. One smartctl per `drive`.
+    unit: str | None = None
+    drive: str | None = None
 
     @property
     def solid_state(self) -> bool:
@@ -220,14 +239,48 @@ class SmartCollector(Collector):
             link = probe.read_link(base)
         except ProbeError:
             link = ""
+        model = self._opt(probe, f"{base}/device/model") or None
+        serial = (self._opt(probe, f"{base}/device/serial") or self._opt(probe, f"{base}/serial")) or None
+        unit = drive = None
+        if is_nvme_namespace(name):
+            controller = parent_from_link(link) if link else None
+            nqn = self._opt(probe, f"{base}/device/subsysnqn") or None
+            unit = nvme_unit(model, serial, nqn, controller)
+            drive = nqn or controller or unit
         return DiskTarget(
             name=name,
             transport=transport_from_link(name, link),
             rotational=parse_flag(self._opt(probe, f"{base}/queue/rotational")),
-            model=self._opt(probe, f"{base}/device/model") or None,
-            serial=(self._opt(probe, f"{base}/device/serial") or self._opt(probe, f"{base}/serial")) or None,
+            model=model,
+            serial=serial,
             wwn=classify(self._opt(probe, f"{base}/wwid") or self._opt(probe, f"{base}/device/wwid")),
+            unit=unit,
+            drive=drive,
         )
+
+    @staticmethod
+    def one_per_drive(targets: list[DiskTarget]) -> tuple[list[DiskTarget], dict[str, list[DiskTarget]]]:
+        """The targets to run smartctl on, and per reader the targets that share its reading.
+
+        NVMe: the SMART/Health log smartctl reads (`-d nvme`, namespace id 0xffffffff) and the identify data
+        are the controller's, for all its namespaces, so one run per drive: the drive's first namespace by
+        name is read, its other namespaces and its native-multipath path devices (nvmeXcYnZ: no /dev node to
+        open) get that reading. A drive seen only through path devices is not read. Everything else: one
+        run per kernel disk, as before."""
+        readers: dict[str, DiskTarget] = {}
+        for t in targets:
+            if t.drive is not None and not is_nvme_path(t.name):
+                cur = readers.get(t.drive)
+                if cur is None or t.name < cur.name:
+                    readers[t.drive] = t
+        read: list[DiskTarget] = []
+        shared: dict[str, list[DiskTarget]] = {}
+        for t in targets:
+            if t.drive is None or readers.get(t.drive) is t:
+                read.append(t)
+            elif t.drive in readers:
+                shared.setdefault(readers[t.drive].name, []).append(t)
+        return read, shared
 
     # ------------------------------------------------------------------------------------------ collect
 
@@ -239,17 +292,26 @@ class SmartCollector(Collector):
         except DiscoveryFailed as exc:
             return Contribution(problems=(self.problem(" ".join(LIST_ARGV), str(exc), "critical"),))
         now = self.clock() if self.clock is not None else reading_time(probe)
+        read, shared = self.one_per_drive(targets)
+        for t in targets:
+            if t.drive is not None and t not in read and not any(t in v for v in shared.values()):
+                notes.append(f"{t.name}: an NVMe multipath path with no namespace device to read SMART from")
         outcomes: list[_Outcome] = []
-        if targets:
+        if read:
             with ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="smartctl") as pool:
-                outcomes = list(pool.map(lambda t: self.read_disk(probe, t, now), targets))
+                outcomes = list(pool.map(lambda t: self.read_disk(probe, t, now), read))
         disks: list[Disk] = []
         missing = any(o.missing for o in outcomes)
-        for o in outcomes:
+        for t, o in zip(read, outcomes, strict=True):
             if o.disk is not None:
                 disks.append(o.disk)
             problems.extend(o.problems)
             notes.extend(o.notes)
+            for other in shared.get(t.name, ()):
+                if o.disk is None or o.disk.smart is None:
+                    continue
+                disks.append(self._disk(other, self._shared(o.disk.smart, t, other)))
+                notes.append(f"{other.name}: {SHARED_NOTE.format(reader=t.name)}")
         if missing:
             problems.insert(0, self.problem(SMARTCTL, MISSING_HINT))
         for n in notes:
@@ -303,6 +365,16 @@ class SmartCollector(Collector):
         return _Outcome(self._disk(target, kept), notes=(note,))
 
     @staticmethod
+    def _shared(health: SmartHealth, reader: DiskTarget, other: DiskTarget) -> SmartHealth:
+        """The reading of `reader` for another namespace or path of its drive: the same values, its own
+        namespace id, and a note saying where the reading came from."""
+        return replace(
+            health,
+            wwn=other.wwn,
+            notes=(*health.notes, SHARED_NOTE.format(reader=reader.name)),
+        )
+
+    @staticmethod
     def _text(res: CommandResult) -> str:
         # smartctl writes its report (errors included) to stdout; stderr only when stdout has nothing
         return res.stdout if res.stdout.strip() else res.stderr
@@ -310,7 +382,7 @@ class SmartCollector(Collector):
     @staticmethod
     def _key(target: DiskTarget) -> str:
         """A key for the previous reading that is known before reading (sysfs identity, else the name)."""
-        return identity_key(target.wwn, target.model, target.serial, target.name)
+        return target.unit or identity_key(target.wwn, target.model, target.serial, target.name)
 
     @staticmethod
     def _disk(target: DiskTarget, health: SmartHealth | None) -> Disk:
@@ -320,9 +392,16 @@ class SmartCollector(Collector):
         model = target.model or (health.model if health else None)
         if not target.wwn and not target.serial and health is not None:
             model = health.model or target.model  # the identity pair must come from one source
+        identity = identity_key(wwn, model, serial, target.name)
+        if target.unit is not None:
+            # an NVMe namespace is its drive (blockdev's key); SMART's Serial/Model Number are the
+            # controller's, so they name the drive when sysfs had no serial
+            identity = target.unit
+            if target.unit.startswith("name:") and health is not None and health.serial:
+                identity = identity_key(None, model, health.serial, target.name)
         return Disk(
             name=target.name,
-            identity=identity_key(wwn, model, serial, target.name),
+            identity=identity,
             model=model,
             serial=serial,
             wwn=wwn,

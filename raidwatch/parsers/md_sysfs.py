@@ -82,6 +82,59 @@ class MdSysfs:
     chunk_size_bytes: int | None = None
     members: tuple[SysfsMember, ...] = ()
     warnings: tuple[str, ...] = ()
+    layout: int | None = None  # md/layout: the level's layout number (raid10: see raid10_geometry)
+
+
+@dataclass(frozen=True)
+class Raid10Geometry:
+    """An md raid10 layout number decoded as the kernel's raid10.c setup_geo() decodes it."""
+
+    near_copies: int
+    far_copies: int
+    far_offset: bool
+    far_set_size: int | None  # None: the far copies rotate over all raid disks (the original layout)
+
+
+def raid10_geometry(layout: int, raid_disks: int | None = None) -> Raid10Geometry | None:
+    """near = layout & 0xff, far = (layout >> 8) & 0xff, offset = bit 16, and bits 17-18 the far-set
+    variant: 0 sets over all disks, 1 raid_disks / far (the early buggy variant), 2 near * far devices per
+    set. None where setup_geo() refuses the number (bits above 18, a variant above 2, no copies)."""
+    if layout < 0 or layout >> 19:
+        return None
+    near, far = layout & 0xFF, (layout >> 8) & 0xFF
+    if near < 1 or far < 1:
+        return None
+    variant = layout >> 17
+    if variant == 0:
+        fss = None
+    elif variant == 1:
+        if not raid_disks:
+            return None
+        fss = raid_disks // far
+    elif variant == 2:
+        fss = near * far
+    else:
+        return None
+    if fss is not None and raid_disks is not None and fss == raid_disks:
+        fss = None
+    return Raid10Geometry(near, far, bool(layout & 0x10000), fss)
+
+
+# md's LEVEL_* numbers (include/uapi/linux/raid/md_u.h), which md/level shows as a bare number for an
+# array assembled through the ioctl interface and not started (no personality yet)
+_LEVEL_NUMBERS = {-1: "linear", -4: "multipath", -5: "faulty"}
+
+
+def normalize_level(text: str | None) -> str | None:
+    """md/level as the model names levels: "raid1" stays, "1" becomes raid1, "-1" linear; "" None."""
+    if not text:
+        return None
+    if re.fullmatch(r"-?\d+", text):
+        n = int(text)
+        if n in _LEVEL_NUMBERS:
+            return _LEVEL_NUMBERS[n]
+        return f"raid{n}" if 0 <= n <= 10 else None
+    return text
 
 
 def _int(value: str | None, source: str, what: str, warnings: list[str]) -> int | None:
@@ -141,6 +194,7 @@ def parse_md_sysfs(
         elif sc != "none":
             warnings.append(f"{src}/sync_completed: unexpected value {sc[:40]!r}")
     speed = get.get("sync_speed")
+    layout = _int(get.get("layout"), src, "layout", warnings)
     members = []
     for dev, attrs in sorted((devices or {}).items()):
         state = (attrs.get("state") or "").strip()
@@ -158,7 +212,7 @@ def parse_md_sysfs(
         )
     return MdSysfs(
         name=name,
-        level=get.get("level") or None,
+        level=normalize_level(get.get("level")),
         array_state=array_state,
         raid_disks=raid_disks,
         raid_disks_before_reshape=before,
@@ -173,4 +227,5 @@ def parse_md_sysfs(
         chunk_size_bytes=_int(get.get("chunk_size"), src, "chunk_size", warnings),
         members=tuple(members),
         warnings=tuple(warnings),
+        layout=layout,
     )

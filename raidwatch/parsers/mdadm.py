@@ -219,6 +219,30 @@ class MdadmDetail:
         """The raw value of a key kept in `extra` ("Preferred Minor", "Container GUID"...)."""
         return next((v for k, v in self.extra if k == key), None)
 
+    @property
+    def raid10_layout(self) -> tuple[int, int, bool] | None:
+        """A raid10's "Layout :" line as (near copies, far copies, offset); None for other levels."""
+        return parse_raid10_layout(self.layout) if self.level == "raid10" else None
+
+
+_R10_WORD_RE = re.compile(r"^(?P<kind>near|far|offset)=(?P<n>[0-9]{1,3})$")
+
+
+def parse_raid10_layout(text: str | None) -> tuple[int, int, bool] | None:
+    """mdadm's raid10 layout words (print_r10_layout: "near=2", "far=2", "offset=2", "near=2, far=2")
+    as (near copies, far copies, offset). None when the text is not that (or says "NO REDUNDANCY")."""
+    if not text:
+        return None
+    found: dict[str, int] = {}
+    for word in (w.strip() for w in text.split(",")):
+        m = _R10_WORD_RE.match(word)
+        if m is None or m.group("kind") in found:
+            return None
+        found[m.group("kind")] = int(m.group("n"))
+    if "far" in found and "offset" in found:
+        return None
+    return found.get("near", 1), found.get("far", found.get("offset", 1)), "offset" in found
+
 
 @dataclass(frozen=True)
 class MdadmPhysicalDisk:
@@ -333,7 +357,7 @@ def _int(text: str | None) -> int | None:
     if text is None:
         return None
     text = text.strip()
-    if not text.isascii() or not text.isdigit() or len(text) > _MAX_INT_DIGITS:
+    if not text.isascii() or not text.isdecimal() or len(text) > _MAX_INT_DIGITS:
         return None
     return int(text)
 

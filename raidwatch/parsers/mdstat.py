@@ -15,6 +15,7 @@ _BLOCKS_RE = re.compile(r"^(?P<blocks>\d+)\s+blocks\b")
 _SUPER_RE = re.compile(r"\bsuper\s+(?P<super>\S+)")
 _CHUNK_RE = re.compile(r"\b(?P<n>\d+)[kK]\s+chunks?\b")
 _COPIES_RE = re.compile(r"\b(?P<n>\d+)\s+(?P<kind>near|far|offset)-copies\b")
+_FAR_SET_RE = re.compile(r"\b(?P<n>\d+)\s+devices\s+per\s+set\b")
 _PROGRESS_RE = re.compile(
     r"(?P<action>resync|recovery|check|repair|reshape)\s*=\s*(?P<pct>[\d.]+)%"
     r"(?:\s*\((?P<done>\d+)/(?P<total>\d+)\))?"
@@ -88,7 +89,7 @@ def _header(name: str, rest: str, source: str, lineno: int, warnings: list[str])
     # Some old kernels put the size on the header line ("... 1048512 blocks [2/2] [UU]").
     member_tokens = []
     for i, tok in enumerate(tokens):
-        if tok.isdigit() and i + 1 < len(tokens) and tokens[i + 1] == "blocks":
+        if tok.isdecimal() and i + 1 < len(tokens) and tokens[i + 1] == "blocks":
             break
         member_tokens.append(tok)
     members = _parse_members(member_tokens, source, lineno, warnings)
@@ -116,15 +117,33 @@ def _apply_status(arr: Array, line: str) -> Array:
     m = re.search(r"\b(\d+)k chunk\b", line)
     if m and "chunk_kib" not in changes:
         changes["chunk_kib"] = int(m.group(1))
-    m = _COPIES_RE.search(line)
-    if m:
-        changes["copies"] = int(m.group("n"))
+    changes.update(_raid10_geometry(line))
     m = _STATUS_RE.search(line)
     if m:
         changes["raid_disks"] = int(m.group("total"))
         changes["in_sync_disks"] = int(m.group("insync"))
         changes["status_map"] = m.group("map")
     return replace(arr, **changes)  # type: ignore[arg-type]
+
+
+def _raid10_geometry(line: str) -> dict[str, object]:
+    """raid10's layout as raid10.c raid10_status prints it: " 2 near-copies", " 2 far-copies" or
+    " 2 offset-copies" (each only when above 1), then " N devices per set" for far-set layouts."""
+    found = {m.group("kind"): int(m.group("n")) for m in _COPIES_RE.finditer(line)}
+    if not found:
+        return {}
+    near = found.get("near", 1)
+    far = found.get("offset", found.get("far", 1))
+    out: dict[str, object] = {
+        "copies": near * far,
+        "near_copies": near,
+        "far_copies": far,
+        "far_offset": "offset" in found,
+    }
+    m = _FAR_SET_RE.search(line)
+    if m:
+        out["far_set_size"] = int(m.group("n"))
+    return out
 
 
 def _progress(line: str) -> SyncStatus | None:
@@ -171,6 +190,15 @@ def _finish(arr: Array) -> Array:
         changes["in_sync_disks"] = n
     if raid_disks is not None and in_sync is not None and arr.state == "active":
         changes["degraded"] = in_sync < raid_disks
+        # md prints " [raid_disks/working] [map]": working = raid_disks - mddev->degraded, the map one
+        # In_sync bit per role (raid5.c raid5_status; raid1/raid10 alike). During a reshape raid_disks is
+        # the new count and raid5_calc_degraded() does not count a new-geometry role whose device is not
+        # In_sync yet (the reshape writes it), so "[4/3] [UU__]" can be printed: degraded stays the
+        # kernel's word (the count), the members holding current data are the map's (as sysfs dev-*/state).
+        smap = arr.status_map
+        reshaping = arr.sync is not None and arr.sync.action is SyncAction.RESHAPE
+        if reshaping and smap is not None and len(smap) == raid_disks and smap.count("U") != in_sync:
+            changes["in_sync_disks"] = in_sync = smap.count("U")
     if arr.state == "inactive":
         # an inactive array serves nothing, whatever status map an odd kernel printed for it
         changes["in_sync_disks"] = in_sync = 0

@@ -5,16 +5,19 @@ from __future__ import annotations
 import re
 
 from raidwatch.errors import ParseError
+from raidwatch.model import identity_key
 
 
 def device_kind(name: str, has_dm: bool, has_md: bool, has_loop: bool) -> str:
-    """disk | md | dm | loop | other, from the name and which sub-directories exist."""
+    """disk | md | dm | loop | bcache, from the name and which sub-directories exist."""
     if has_md or re.fullmatch(r"md\d+|md_d\d+", name):
         return "md"
     if has_dm or name.startswith("dm-"):
         return "dm"
     if has_loop or name.startswith("loop"):
         return "loop"
+    if re.fullmatch(r"bcache\d+", name):  # a cached (virtual) device over its backing device: never a disk
+        return "bcache"
     return "disk"
 
 
@@ -73,6 +76,49 @@ def transport_from_link(name: str, link: str) -> str | None:
     if name.startswith("mmcblk"):
         return "mmc"
     return None
+
+
+NVME_BLOCK = re.compile(r"nvme(\d+)(?:c(\d+))?n(\d+)")
+
+
+def is_nvme_namespace(name: str) -> bool:
+    """nvmeXnY (a namespace) or nvmeXcYnZ (one controller's path to a namespace under native multipath)."""
+    return NVME_BLOCK.fullmatch(name) is not None
+
+
+def is_nvme_path(name: str) -> bool:
+    """nvmeXcYnZ: a native-multipath path device. Hidden: no /dev node (smartctl cannot open it), and the
+    namespace nvmeXnZ beside it is what is partitioned, mounted and put in arrays."""
+    m = NVME_BLOCK.fullmatch(name)
+    return m is not None and m.group(2) is not None
+
+
+def parent_from_link(link: str) -> str | None:
+    """The device a whole block device hangs off, from its /sys/block symlink target: the directory above
+    it (".../nvme/nvme0/nvme0n1" -> "nvme0"; ".../nvme-subsystem/nvme-subsys0/nvme0n1" -> "nvme-subsys0")."""
+    parts = [p for p in link.strip().split("/") if p and p not in (".", "..")]
+    return parts[-2] if len(parts) >= 2 else None
+
+
+def nvme_unit(
+    model: str | None, serial: str | None, subsysnqn: str | None, controller: str | None
+) -> str | None:
+    """The NVMe drive a namespace belongs to, as a disk identity (model.identity_key's forms).
+
+    A namespace's `wwid` (EUI-64, NGUID, UUID) names the namespace, not the drive: two namespaces of one
+    drive differ, so it is no failure-unit key. The drive (the NVM subsystem: one controller, or several
+    reached as multipath paths) is named by the Serial Number and Model Number of Identify Controller, which
+    the NVMe specification makes subsystem-wide and the kernel shows in the controller's (or the
+    subsystem's) `serial` and `model`: `serial:MODEL:SERIAL`, the key of any disk without a WWN. Without a
+    serial: the subsystem NQN (`nqn:...`, unique among the subsystems the kernel attached); without that,
+    the controller's kernel name (`name:nvme0`: right within one boot, not across reboots)."""
+    sn = (serial or "").strip()
+    if sn:
+        return identity_key(None, (model or "").strip() or None, sn, "")
+    nqn = (subsysnqn or "").strip()
+    if nqn:
+        return f"nqn:{nqn}"
+    return f"name:{controller}" if controller else None
 
 
 def parse_mountinfo(text: str, source: str = "/proc/self/mountinfo") -> dict[str, str]:

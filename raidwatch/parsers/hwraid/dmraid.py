@@ -132,7 +132,7 @@ def parse(text: str, source: str) -> HwRaidReport:
         if status is None:
             status = "unknown"
             warnings.append(f"{source}: set {st['name']}: unknown status {word!r}")
-        size = int(st["size"]) * 512 if st.get("size", "").isdigit() else None
+        size = int(st["size"]) * 512 if st.get("size", "").isdecimal() else None
         lds.append(
             HwLogicalDrive(
                 controller="",

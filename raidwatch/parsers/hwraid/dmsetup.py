@@ -27,11 +27,12 @@ from __future__ import annotations
 import re
 
 from raidwatch.errors import ParseError
+from raidwatch.parsers.dmsetup import LINE_RE, parse_raid_status
 from raidwatch.parsers.hwraid.model import HwLogicalDrive, HwPhysicalDrive, HwRaidReport
 
 TOOL = "dmsetup"
 
-_LINE = re.compile(r"^(\S+):\s+(\d+)\s+(\d+)\s+(\S+)(?:\s+(.*?))?\s*$")
+_LINE = LINE_RE  # the line format and the raid target's fields are parsers.dmsetup's (the dm collector's)
 _LEG = {"A": "ok", "a": "rebuilding", "D": "failed", "S": "failed", "R": "failed", "U": "failed"}
 _TOLERATES = {"raid0": 0, "raid4": 1, "raid5": 1, "raid6": 2, "raid10": 1}
 
@@ -74,13 +75,12 @@ def _volume_status(level: str, legs: str, in_sync: bool, action: str | None) -> 
 
 def _raid(name: str, args: list[str], size: int) -> tuple[HwLogicalDrive, list[HwPhysicalDrive]] | None:
     # <raid_type> <#devices> <health_chars> <sync_ratio> [<sync_action> <mismatch_cnt> [...]]
-    if len(args) < 4 or not args[1].isdigit():
+    try:
+        st = parse_raid_status(args)
+    except ParseError:
         return None
-    raid_type, legs, ratio_s = args[0], args[2], args[3]
-    action = args[4] if len(args) > 4 else None
-    m = re.match(r"^(raid\d+)", raid_type)
-    level = m.group(1) if m else raid_type
-    ratio = _ratio(ratio_s)
+    legs, ratio_s, action, level = st.health, args[3], st.sync_action, st.level
+    ratio = st.sync_ratio if st.sync_total else None
     in_sync = "a" not in legs and (ratio is None or ratio >= 1.0)
     status = _volume_status(level, legs, in_sync, action)
     state = " ".join(x for x in (legs, ratio_s, action) if x)
@@ -111,7 +111,7 @@ def _raid(name: str, args: list[str], size: int) -> tuple[HwLogicalDrive, list[H
 
 def _mirror(name: str, args: list[str], size: int) -> tuple[HwLogicalDrive, list[HwPhysicalDrive]] | None:
     # <#mirrors> <dev>... <in-sync>/<regions> <#status args = 1> <health chars> <#log args> <log args...>
-    if not args or not args[0].isdigit():
+    if not args or not args[0].isdecimal():
         return None
     n = int(args[0])
     if len(args) < n + 4:
@@ -134,7 +134,7 @@ def _mirror(name: str, args: list[str], size: int) -> tuple[HwLogicalDrive, list
         for i, dev in enumerate(devs)
     ]
     log_words = ""
-    if log and log[0].isdigit():
+    if log and log[0].isdecimal():
         log_args = log[1 : 1 + int(log[0])]
         log_words = " ".join(log_args)
         # disk log: <type> <dev> <status char>

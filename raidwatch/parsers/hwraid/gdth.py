@@ -74,13 +74,13 @@ def _pairs(line: str) -> list[tuple[str, str]]:
 
 
 def _mb(value: str | None) -> int | None:
-    if value and value.isdigit():
+    if value and value.isdecimal():
         return int(value) * 1024 * 1024
     return None
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return int(value) if value and value.isdecimal() else None
 
 
 def parse(text: str, source: str) -> HwRaidReport:

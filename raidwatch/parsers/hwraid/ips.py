@@ -123,7 +123,7 @@ def parse(text: str, source: str) -> HwRaidReport:
                 level=f"raid{level.lower()}" if level and level.isalnum() else level,
                 state=state or None,
                 status=status,
-                size_bytes=int(size) * 1024 * 1024 if size.isdigit() else None,
+                size_bytes=int(size) * 1024 * 1024 if size.isdecimal() else None,
                 members=stripes.get(b.get("Part of array", ""), ()),
             )
         )

@@ -209,7 +209,7 @@ def parse(text: str, source: str) -> HwRaidReport:
             elif key == "raid level":
                 vol.level = val.lower().replace("-", "") or None
             elif key == "size (in mb)":
-                vol.size = int(val) * 1024 * 1024 if val.isdigit() else None
+                vol.size = int(val) * 1024 * 1024 if val.isdecimal() else None
             elif key == "current operation":
                 vol.operation = None if val.lower() in ("none", "") else val
             elif key == "percentage complete":

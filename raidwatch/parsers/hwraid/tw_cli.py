@@ -188,7 +188,7 @@ def _battery(ctl: _Ctl) -> tuple[str | None, str | None]:
                     st = "failed"
                 elif reading in ("LOW", "HIGH") and rank[st] < 1:
                     st = "warning"
-            if (hours.isdigit() and int(hours) <= 1) or lastcap.lower() == "xx-xxx-xxxx":
+            if (hours.isdecimal() and int(hours) <= 1) or lastcap.lower() == "xx-xxx-xxxx":
                 st = "warning" if rank[st] < 1 else st
             worst = st if rank[st] > rank[worst] else worst
             words.append(
@@ -294,7 +294,7 @@ def parse(text: str, source: str) -> HwRaidReport:
                     c.firmware = value
                 elif k == "serial number":
                     c.serial = value
-                elif k == "not optimal units" and value.isdigit():
+                elif k == "not optimal units" and value.isdecimal():
                     c.not_opt = int(value)
             continue
         if table == "ctl" and (m := _CTL_ROW.match(s)):
@@ -314,7 +314,7 @@ def parse(text: str, source: str) -> HwRaidReport:
             size = _size(g[3], g[4])
             if len(g) == 7:  # Blocks Serial
                 blocks, serial = g[5], g[6]
-                if blocks.isdigit():
+                if blocks.isdecimal():
                     size = int(blocks) * 512
                 ports.append(_Port("?", g[0], g[1], g[2], size, None, serial if serial != "-" else None))
             else:
