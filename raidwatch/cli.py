@@ -469,8 +469,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_serve_parser(sub)
     add_fleet_parser(sub)
 
-    from raidwatch.daemon import add_test_page_parser
     from raidwatch.rules import add_rules_parser
+    from raidwatch.service import add_test_page_parser
 
     add_rules_parser(sub)
     add_test_page_parser(sub)

@@ -666,7 +666,7 @@ def textfile_test_page(path: str | os.PathLike[str], duration: str | None, now: 
     log = logging.getLogger("raidwatch")
     marker = Path(f"{os.fspath(path)}.test-page")
     if duration is not None:
-        from raidwatch.daemon import parse_duration
+        from raidwatch.settings import parse_duration
 
         until = now + parse_duration(duration, "--test-page")
         try:

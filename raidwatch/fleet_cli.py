@@ -88,7 +88,7 @@ def add_fleet_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _duration(value: str, flag: str) -> float:
-    from raidwatch.daemon import parse_duration
+    from raidwatch.settings import parse_duration
 
     try:
         return parse_duration(value, flag)

@@ -59,7 +59,7 @@ def check_selector(selector: str) -> str:
 
 
 def _seconds(duration: str) -> int:
-    from raidwatch.daemon import parse_duration
+    from raidwatch.settings import parse_duration
 
     return int(parse_duration(duration, "--max-age"))
 
