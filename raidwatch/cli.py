@@ -126,13 +126,15 @@ def _parse_hwraid(path: str) -> dict[str, Any]:
 def _parse_btrfs(path: str) -> dict[str, Any]:
     from raidwatch.parsers.btrfs import parse_btrfs, to_json
 
-    return to_json(parse_btrfs(_read(path), path))
+    # keep_going: a filesystem that cannot be read is listed in "errors", the others still printed
+    return to_json(parse_btrfs(_read(path), path, keep_going=True))
 
 
 def _parse_zpool(path: str) -> dict[str, Any]:
     from raidwatch.parsers.zpool import parse_zpool, to_json
 
-    return to_json(parse_zpool(_read(path), path))
+    # keep_going: a pool that cannot be read is listed in "errors", the others still printed
+    return to_json(parse_zpool(_read(path), path, keep_going=True))
 
 
 def _parse_diskutil(path: str) -> dict[str, Any]:
@@ -190,6 +192,8 @@ def cmd_parse(args: argparse.Namespace) -> int:
         result = fn(args.file)
     except ParseError as exc:
         raise UsageError(f"parse {args.kind}: {exc}") from None
+    for err in result.get("errors") or ():  # a block left out, the rest printed: one line each
+        print(f"raidwatch: parse {args.kind}: {err}", file=sys.stderr)
     if args.json:
         print(json.dumps(result, indent=2, sort_keys=False))
     else:
@@ -262,19 +266,25 @@ def cmd_inventory(args: argparse.Namespace) -> int:
 
 def cmd_record(args: argparse.Namespace) -> int:
     from raidwatch.inventory import collect_inventory
-    from raidwatch.probe import LiveProbe, RecordingProbe
+    from raidwatch.probe import LiveProbe, RecordError, RecordingProbe
 
     out = Path(args.dir)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not args.force:
-        raise UsageError(f"{out}: exists and is not empty (use --force to record into it anyway)")
+    collectors = _collectors(args)
+    # RecordingProbe writes only inside a directory it created (0700), or with --force an existing real
+    # directory; it never follows a symlink (O_NOFOLLOW|O_EXCL relative to a directory fd)
+    rec = None
     try:
-        rec = RecordingProbe(LiveProbe(), out)
-        inv = collect_inventory(rec, _collectors(args))
+        rec = RecordingProbe(LiveProbe(), out, force=args.force)
+        inv = collect_inventory(rec, collectors)
         rec.finish()
+    except RecordError as exc:
+        raise UsageError(str(exc)) from None
     except OSError as exc:
         raise UsageError(f"{out}: cannot write the recording: {exc.strerror or exc}") from None
-    files = sum(1 for p in (out / "fs").rglob("*") if p.is_file())
-    cmds = sum(1 for _ in (out / "commands").glob("*/cmd.json")) if (out / "commands").is_dir() else 0
+    finally:
+        if rec is not None:
+            rec.close()
+    files, cmds = rec.files_written, rec.commands_written
     print(
         f"recorded {inv.header.hostname}: {files} files, {cmds} commands, {len(inv.volumes)} volumes, "
         f"{len(inv.arrays)} arrays into {out}"
@@ -347,20 +357,104 @@ def _history_findings(args: argparse.Namespace, inv):  # type: ignore[no-untyped
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """Check a fleet.yaml, and/or a `serve --config` settings file with everything it names (the fleet file,
+    the web config, the replay directory, the state file): what `serve` and SIGHUP would refuse is refused
+    here, one line each on stderr, exit 2."""
     from raidwatch.errors import ConfigError
     from raidwatch.policy import load_policy
 
-    try:
-        policy = load_policy(args.file)
-    except ConfigError as exc:
-        for line in str(exc).splitlines():
+    if not args.file and not args.settings and not args.web_config:
+        raise UsageError("validate: give a fleet.yaml, --settings FILE and/or --web-config FILE")
+    problems: list[str] = []
+    done: list[str] = []
+
+    def step(fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except (ConfigError, ProbeError) as exc:
+            problems.extend(str(exc).splitlines())
+        except Exception as exc:  # a bug, never a traceback: still one line
+            problems.append(f"internal error: {type(exc).__name__}: {exc}")
+        return None
+
+    if args.file:
+        policy = step(lambda: load_policy(args.file))
+        if policy is not None:
+            done.append(
+                f"{args.file}: valid ({len(policy.groups)} groups, {len(policy.hosts)} hosts, "
+                f"roles in defaults: {', '.join(policy.defaults.get('roles', {})) or 'none'})"
+            )
+    if args.settings:
+        line = step(lambda: _validate_settings(args.settings))
+        if line:
+            done.append(line)
+    if args.web_config:
+        from raidwatch.webconfig import load_web_config
+
+        if step(lambda: load_web_config(args.web_config)) is not None:
+            done.append(f"{args.web_config}: valid web config")
+    if problems:
+        for line in problems:
             print(line, file=sys.stderr)
         return EXIT_USAGE
-    print(
-        f"{args.file}: valid ({len(policy.groups)} groups, {len(policy.hosts)} hosts, "
-        f"roles in defaults: {', '.join(policy.defaults.get('roles', {})) or 'none'})"
-    )
+    for line in done:
+        print(line)
     return EXIT_OK
+
+
+def _validate_settings(path: str) -> str:
+    """`serve --config FILE` without serving: load what it names and resolve the policy for this host."""
+    from raidwatch.errors import ConfigError
+    from raidwatch.settings import load_settings, parse_listen
+    from raidwatch.webconfig import load_web_config
+
+    settings = load_settings(path, {}, check_files=True)
+    parse_listen(settings.listen_address)
+    problems: list[str] = []
+    policy = None
+    host = None
+    if settings.fleet:
+        from raidwatch.policy import load_policy
+
+        try:
+            policy = load_policy(settings.fleet)
+        except ConfigError as exc:
+            problems.extend(str(exc).splitlines())
+    try:
+        load_web_config(settings.web_config_file)
+    except ConfigError as exc:
+        problems.extend(str(exc).splitlines())
+    try:
+        if settings.replay:
+            from raidwatch.probe import ReplayProbe
+
+            host = ReplayProbe(settings.replay).header().hostname
+        else:
+            import platform
+
+            host = platform.node()
+    except (ProbeError, OSError, ValueError) as exc:
+        problems.append(f"{path}: replay: {settings.replay}: {exc}")
+    if policy is not None and host:
+        try:
+            policy.for_host(host)  # two groups claiming this host with no priority to settle it, ...
+        except ConfigError as exc:
+            problems.append(f"{settings.fleet}: for this host ({host}): {str(exc).split(': ', 1)[-1]}")
+    if problems:
+        raise ConfigError("\n".join(problems))
+    note = ""
+    if settings.state_file:
+        from raidwatch.history import check_state_file
+
+        why = check_state_file(settings.state_file)
+        if why:
+            print(f"{settings.state_file}: note: {why}", file=sys.stderr)
+            note = "; the state file would be set aside (see the note)"
+    return (
+        f"{path}: valid settings (fleet {settings.fleet or 'none'}, web config "
+        f"{settings.web_config_file or 'none'}, collectors {', '.join(settings.collectors or ('all',))}, "
+        f"interval {settings.interval:g}s{', host ' + host if host and policy is not None else ''}){note}"
+    )
 
 
 # ---------------------------------------------------------------------------- textfile
@@ -475,8 +569,20 @@ def build_parser() -> argparse.ArgumentParser:
     add_rules_parser(sub)
     add_test_page_parser(sub)
 
-    val = sub.add_parser("validate", help="validate a fleet policy file (exit 0 valid, 2 invalid)")
-    val.add_argument("file", metavar="FILE", help="the fleet.yaml to check")
+    val = sub.add_parser(
+        "validate",
+        help="validate a fleet policy file and/or the daemon's settings (exit 0 valid, 2 invalid)",
+        description="Check what `serve` would load, without serving: each problem is one line on stderr "
+        "(file:line:col: key: why) and the exit status is 2.",
+    )
+    val.add_argument("file", metavar="FILE", nargs="?", help="the fleet.yaml to check")
+    val.add_argument(
+        "--settings",
+        metavar="FILE",
+        help="a `serve --config` settings file: checked with the fleet file, web config, replay directory "
+        "and state file it names, and the policy resolved for this host's name",
+    )
+    val.add_argument("--web-config", dest="web_config", metavar="FILE", help="a web-config.yml to check")
     val.set_defaults(func=cmd_validate)
 
     txt = sub.add_parser(

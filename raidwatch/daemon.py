@@ -7,12 +7,14 @@ The rooms: `settings` (the --config file under flags), `engine` (collection, sna
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from raidwatch import __version__
@@ -85,6 +87,9 @@ def serve(settings: Settings) -> int:
     except KeyError as exc:
         log.error("collectors: %s", exc.args[0])
         return 2
+    except Exception as exc:  # whatever a bad file can still provoke: one line, no traceback
+        log.error("cannot start: %s: %s", type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
+        return 2
     try:
         server = MetricsServer(address, engine, web)
     except OSError as exc:
@@ -154,8 +159,8 @@ def serve(settings: Settings) -> int:
             engine.start_test_page()
         engine.tick_test_page()
         if watchdog_every is not None and time.monotonic() >= next_ping:
-            # only while the fast loop is alive: a hung collection stops the pings, and systemd restarts us
-            if engine.last_fast_run and time.monotonic() - engine.last_fast_run < 3 * settings.interval + 60:
+            # only while collection is alive: a wedged or dead loop stops the pings, and systemd restarts us
+            if _watchdog_ok(engine, settings):
                 sd_notify("WATCHDOG=1")
             next_ping = time.monotonic() + watchdog_every
     log.info("stopping")
@@ -165,23 +170,62 @@ def serve(settings: Settings) -> int:
     return 0
 
 
+def _watchdog_ok(engine: Engine, settings: Settings) -> bool:
+    check = getattr(engine, "watchdog_ok", None)
+    if check is not None:  # per collector: none wedged, each finished a run within its limit
+        try:
+            return bool(check(time.time()))
+        except Exception as exc:
+            log.error("watchdog check failed: %s: %s", type(exc).__name__, exc)
+            return False
+    last = engine.last_fast_run
+    return bool(last) and time.monotonic() - last < 3 * settings.interval + 60
+
+
 def _reload(settings: Settings, engine: Engine, server: MetricsServer) -> None:
-    """SIGHUP: re-read --config, the fleet file and the web config; keep the old ones if invalid."""
+    """SIGHUP: re-read --config, the fleet file and the web config; keep the old ones if any is invalid.
+
+    Never raises: whatever goes wrong while loading is one log line and the running configuration stays."""
     log.info("SIGHUP: reloading configuration")
+    note = getattr(engine, "note_reload", None)
     try:
         new = load_settings(settings.config_file, dict(settings.cli_overrides))
         policy, policy_path = _load_policy(new.fleet)
         web = load_web_config(new.web_config_file)
-    except ConfigError as exc:
-        for line in str(exc).splitlines():
-            log.error("reload rejected, keeping the running configuration: %s", line)
+    except Exception as exc:
+        why = "; ".join(" ".join(ln.split()) for ln in str(exc).splitlines() if ln.strip())
+        if not isinstance(exc, (ConfigError, ProbeError)):
+            why = f"{type(exc).__name__}: {why}"
+        log.error("reload rejected, keeping the running configuration: %s", why)  # one line, whatever it was
+        if note is not None:
+            with _logged("recording the failed reload"):
+                note(False, time.time(), why)
         return
     for key in ("listen_address", "interval", "smart_interval", "collectors", "replay"):
         if getattr(new, key) != getattr(settings, key):
             log.warning("%s changes need a restart; still running with %r", key, getattr(settings, key))
+    try:
+        engine.reload(policy, policy_path)
+    except Exception as exc:
+        log.error("reload rejected, keeping the running configuration: %s: %s", type(exc).__name__, exc)
+        if note is not None:
+            with _logged("recording the failed reload"):
+                note(False, time.time(), f"{type(exc).__name__}: {exc}")
+        return
     server.web = web
-    engine.reload(policy, policy_path)
+    if note is not None:
+        with _logged("recording the reload"):
+            note(True, time.time(), None)
     log.info("reloaded: fleet %s, web config %s", policy_path or "(none)", web.path or "(none)")
+
+
+@contextlib.contextmanager
+def _logged(what: str) -> Iterator[None]:
+    """Run a step whose failure must cost one log line, never the daemon."""
+    try:
+        yield
+    except Exception as exc:
+        log.error("%s failed: %s: %s", what, type(exc).__name__, exc)
 
 
 def add_serve_parser(sub: Any) -> None:

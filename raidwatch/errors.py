@@ -38,22 +38,10 @@ class ConfigError(RaidwatchError):
     """A configuration or policy file is invalid."""
 
 
-def read_yaml_mapping(path: str, what: str) -> dict:
-    """A small YAML settings file as a dict; any problem is one ConfigError line naming the file."""
-    from pathlib import Path
+def read_yaml_mapping(path: str, what: str):  # type: ignore[no-untyped-def]
+    """A small YAML settings file as a dict (a safeyaml.YamlDict: `.where(key)` gives file:line:col); any
+    problem is one ConfigError line naming the file. Bounded: 16 MiB, 64 levels, 100,000 nodes after alias
+    expansion (see raidwatch.safeyaml)."""
+    from raidwatch.safeyaml import load_mapping
 
-    import yaml
-
-    try:
-        doc = yaml.safe_load(Path(path).read_text()) or {}
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {exc}") from None
-    if not isinstance(doc, dict):
-        raise ConfigError(f"{path}: expected a mapping of {what}")
-    return doc
+    return load_mapping(path, what)

@@ -96,7 +96,23 @@ METRICS: tuple[MetricSpec, ...] = (
         "1 when the host has no critical and no warning finding; absent without a policy",
     ),
     _g("snapshot_timestamp_seconds", "", "unix time the snapshot these metrics describe was taken"),
-    _g("snapshot_stale", "", "1 when the latest collection failed and these are the last good data"),
+    _g(
+        "snapshot_stale",
+        "",
+        "1 when any collector is stale (raidwatch_collector_stale) or the assembly failed: part of these "
+        "data are the last good data",
+    ),
+    _g(
+        "config_reload_success",
+        "",
+        "1 when the latest configuration reload (SIGHUP) was accepted, 0 when it was rejected and the "
+        "running configuration kept (daemon only)",
+    ),
+    _g(
+        "config_last_reload_timestamp_seconds",
+        "",
+        "unix time the configuration in use was loaded: start-up or the last accepted reload (daemon only)",
+    ),
     _g(
         "test_page_active",
         "",
@@ -259,7 +275,10 @@ METRICS: tuple[MetricSpec, ...] = (
     _g("disk_smart_read_timestamp_seconds", "disk", "unix time of the SMART reading"),
     # collectors
     _g(
-        "collector_success", "collector", "1 when the collector's latest run succeeded (or it does not apply)"
+        "collector_success",
+        "collector",
+        "1 when the collector's latest finished run succeeded (or it does not apply); absent while its first "
+        "run has not finished",
     ),
     _g("collector_skipped", "collector", "1 when the collector does not apply to this host"),
     _g("collector_duration_seconds", "collector", "how long the collector's latest run took"),
@@ -269,6 +288,24 @@ METRICS: tuple[MetricSpec, ...] = (
         "collector_last_success_timestamp_seconds",
         "collector",
         "unix time of the collector's last successful run; absent if it never succeeded",
+    ),
+    _g(
+        "collector_stale",
+        "collector",
+        "1 when the collector's data are not fresh (wedged, its latest run failed, or its last success is "
+        "older than its interval plus its deadline): its last good data are served",
+    ),
+    _g(
+        "collector_wedged",
+        "collector",
+        "1 while a run of the collector has not returned within its deadline (it is not started again until "
+        "it returns)",
+    ),
+    _g(
+        "collector_data_age_seconds",
+        "collector",
+        "age of the collector's data when the snapshot was taken (since its last successful run); absent if "
+        "it never succeeded",
     ),
 )
 
@@ -532,6 +569,9 @@ def _collectors(f: _Families, statuses: Iterable[CollectorStatus], inv: HostInve
         f.add("collector_problems", problems.get(n, 0), n)
         f.add("collector_last_run_timestamp_seconds", c.last_run, n)
         f.add("collector_last_success_timestamp_seconds", c.last_success, n)
+        f.add("collector_stale", c.stale, n)
+        f.add("collector_wedged", c.wedged, n)
+        f.add("collector_data_age_seconds", c.data_age_seconds, n)
 
 
 def _default_build() -> dict[str, str]:
@@ -555,6 +595,8 @@ class SnapshotCollector:
         f.info("host_info", hostname=h.hostname, os=h.os, kernel=h.kernel, machine=h.machine)
         f.add("snapshot_timestamp_seconds", snap.taken_at)
         f.add("snapshot_stale", snap.stale)
+        f.add("config_reload_success", snap.config_reload_success)
+        f.add("config_last_reload_timestamp_seconds", snap.config_loaded_at)
         f.add("test_page_active", self.test_page is not None)
         ev = snap.evaluation
         if ev is not None:
@@ -609,6 +651,7 @@ def build_snapshot(
             last_success=at if run.success else None,
             skipped=run.skipped,
             error=None if run.success else ("; ".join(p.message for p in run.problems) or "failed"),
+            data_age_seconds=0.0 if run.success else None,  # what it just read; a failed one: nothing
         )
         for run in inventory.collectors
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -59,14 +60,38 @@ CODES: dict[str, tuple[Severity, str]] = {
         "a disk's SMART could not be read (permission, timeout, output not understood)",
     ),
     "collector-failed": (C, "a collector could not run: part of the picture is missing"),
+    "collector-wedged": (
+        C,
+        "a collector's run did not return within its deadline (a hung read or command): the daemon serves "
+        "its last good data and does not start it again until it returns",
+    ),
+    "collector-stale": (
+        C,
+        "a collector's last good data is older than its limit (its interval plus its deadline): it stopped "
+        "running",
+    ),
     "collector-problem": (W, "a collector could not read one source (file, command, device)"),
     "disk-missing": (C, "a disk seen before (same WWN/serial) is gone (daemon, or --state)"),
     "array-member-missing": (W, "an array member seen before is gone from the array (daemon, or --state)"),
     "exemption-expired": (W, "an exemption in fleet.yaml is past its expiry date"),
+    "state-file-corrupt": (
+        W,
+        "the state file (--state-file, --state) was not a valid raidwatch state: set aside as "
+        "FILE.corrupt-<time> (its valid entries kept); disks and members seen before may be forgotten",
+    ),
+    "state-file-unusable": (
+        W,
+        "the state file is in use by another raidwatch (locked) or cannot be read or written: disks and "
+        "members are remembered in memory only",
+    ),
     "host-default-policy": (INFO, "no group or host entry names this host: the defaults apply"),
 }
 
 _REBUILDS = (SyncAction.RECOVERY, SyncAction.RESYNC, SyncAction.RESHAPE)
+# Collectors whose blindness (collector-failed, -wedged, -stale) is a warning, not a page: the arrays' own
+# collectors still see a disk that drops out, and a disk read FAILED before stays FAILED. The alert rules
+# (RaidwatchSmartBlind, and collector!="smart" in the critical ones) follow the same split.
+BLIND_WARNING_ONLY = frozenset({"smart"})
 # Codes listed ahead of the rest of their severity: the one finding an operator must read first.
 _FIRST = ("array-last-copy-at-risk",)
 
@@ -105,6 +130,18 @@ class Evaluation:
     @property
     def compliant(self) -> bool:
         return not any(f.severity in (C, W) for f in self.findings)
+
+
+@dataclass(frozen=True)
+class Blindness:
+    """A collector the daemon cannot see through right now (its engine decides): `state` is wedged (a run
+    past its deadline), failed (its latest run failed) or stale (its last good data older than its limit)."""
+
+    collector: str
+    state: str  # wedged -> collector-wedged, failed -> collector-failed, stale -> collector-stale
+    since: float  # unix time it became so
+    why: str  # one line
+    data_age_seconds: float | None  # age of the last good data served instead; None: it never had any
 
 
 def _f(code: str, subject: str, message: str, key: str | None, severity: Severity | None = None) -> Finding:
@@ -540,11 +577,49 @@ def _disk_findings(inv: HostInventory, policy: HostPolicy) -> list[Finding]:
     return out
 
 
+def _ago(seconds: float) -> str:
+    s = max(int(seconds), 0)
+    if s < 120:
+        return f"{s}s"
+    if s < 7200:
+        return f"{s // 60}m"
+    if s < 172800:
+        return f"{s // 3600}h{s % 3600 // 60:02d}m"
+    return f"{s // 86400}d{s % 86400 // 3600}h"
+
+
+def _blind_findings(blind: Sequence[Blindness]) -> list[Finding]:
+    """One finding per blind collector, naming it, since when and why, and the age of what it serves."""
+    out: list[Finding] = []
+    for b in blind:
+        sev = W if b.collector in BLIND_WARNING_ONLY else None
+        since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(b.since))
+        kept = (
+            f"serving its last good data, {_ago(b.data_age_seconds)} old"
+            if b.data_age_seconds is not None
+            else "no good data from it yet"
+        )
+        msg = f"{b.collector}: {b.why} (since {since}); {kept}"
+        subject = f"collector:{b.collector}"
+        if b.state == "wedged":
+            out.append(_f("collector-wedged", subject, msg, None, sev))
+        elif b.state == "stale":
+            out.append(_f("collector-stale", subject, msg, None, sev))
+        else:
+            out.append(_f("collector-failed", subject, msg, None, sev))
+    return out
+
+
 def evaluate(
-    inv: HostInventory, policy: HostPolicy, today: date | None = None, extra: Sequence[Finding] = ()
+    inv: HostInventory,
+    policy: HostPolicy,
+    today: date | None = None,
+    extra: Sequence[Finding] = (),
+    blind: Sequence[Blindness] = (),
 ) -> Evaluation:
     """All findings for one host. `today` is injectable for tests (exemption expiry); `extra` are
-    findings made elsewhere (history: disks and members gone) that exemptions apply to as well."""
+    findings made elsewhere (history: disks and members gone) that exemptions apply to as well; `blind`
+    are the collectors the daemon cannot see through now (one finding each, instead of collector-failed)."""
     today = today or date.today()
     findings: list[Finding] = list(extra)
     if not policy.matched:
@@ -565,10 +640,14 @@ def evaluate(
     findings.extend(_last_copy_findings(inv))
     findings.extend(_cache_findings(inv))
     findings.extend(_disk_findings(inv, policy))
+    blind_names = {b.collector for b in blind}
     for run in inv.collectors:
         if not run.success and not run.skipped:
+            if run.name in blind_names:
+                continue  # said once, below, with since when and the age of the data kept
             msg = "; ".join(p.message for p in run.problems) or "failed"
-            findings.append(_f("collector-failed", f"collector:{run.name}", f"{run.name}: {msg}", None))
+            sev = W if run.name in BLIND_WARNING_ONLY else None
+            findings.append(_f("collector-failed", f"collector:{run.name}", f"{run.name}: {msg}", None, sev))
         else:
             for p in run.problems:
                 findings.append(
@@ -579,6 +658,7 @@ def evaluate(
                         None,
                     )
                 )
+    findings.extend(_blind_findings(blind))
     kept: list[Finding] = []
     exempted: list[tuple[Finding, str]] = []
     for f in findings:

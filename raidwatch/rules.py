@@ -31,6 +31,8 @@ DEDICATED: dict[str, str] = {
     "array-inactive": "RaidwatchArrayInactive",
     "array-rebuild-stalled": "RaidwatchRebuildTooSlow",
     "collector-failed": "RaidwatchCollectorFailing",
+    "collector-stale": "RaidwatchCollectorStale",
+    "collector-wedged": "RaidwatchCollectorWedged",
     "disk-missing": "RaidwatchDiskMissing",
     "disk-smart-failing": "RaidwatchSmartFailing",
     "role-not-redundant": "RaidwatchRoleNotRedundant",

@@ -189,9 +189,24 @@ _COMPANIONS: dict[str, list[tuple[str, str]]] = {
         (f'raidwatch_disk_smart_assessment{{{_INST},disk="wwn:x",assessment="fail"}}', "1x60"),
         (f'raidwatch_disk_info{{{_INST},disk="wwn:x",device="sdx",model="M",serial="S"}}', "1x60"),
     ],
-    "collector-failed": [(f'raidwatch_collector_success{{{_INST},collector="smart"}}', "0x60")],
     TEST_PAGE_CODE: [(f"raidwatch_test_page_active{{{_INST}}}", "1x60")],
 }
+
+
+def _collector_companions(code: str, severity: str) -> list[tuple[str, str]]:
+    """The collector codes are critical for a collector that sees arrays and warnings for SMART
+    (findings.BLIND_WARNING_ONLY): the daemon's series beside them name such a collector."""
+    c = f'{_INST},collector="{"md" if severity == "critical" else "smart"}"'
+    success, stale, wedged = {
+        "collector-failed": ("0", "1", "0"),
+        "collector-wedged": ("1", "1", "1"),
+        "collector-stale": ("1", "1", "0"),
+    }[code]
+    return [
+        (f"raidwatch_collector_success{{{c}}}", f"{success}x60"),
+        (f"raidwatch_collector_stale{{{c}}}", f"{stale}x60"),
+        (f"raidwatch_collector_wedged{{{c}}}", f"{wedged}x60"),
+    ]
 
 
 def _finding_case(code: str, severity: str, rules: dict[str, dict]) -> tuple[dict, str | None, float]:
@@ -207,7 +222,10 @@ def _finding_case(code: str, severity: str, rules: dict[str, dict]) -> tuple[dic
             "values": "1x60",
         },
     ]
-    series += [{"series": s, "values": v} for s, v in _COMPANIONS.get(code, [])]
+    companions = _COMPANIONS.get(code, [])
+    if code in ("collector-failed", "collector-wedged", "collector-stale"):
+        companions = _collector_companions(code, severity)
+    series += [{"series": s, "values": v} for s, v in companions]
     query = 'count by (alertname) (ALERTS{alertstate="firing",severity="critical"})'
     expected = DEDICATED.get(code, CATCH_ALL) if severity == "critical" else None
     if expected is None:

@@ -131,3 +131,55 @@ def test_basic_auth_accepts_the_example_hash(tmp_path):
     assert cfg.check_basic_auth(good) and cfg.check_basic_auth(good)  # second time from the cache
     assert not cfg.check_basic_auth("Basic " + base64.b64encode(b"prometheus:nope").decode())
     assert not cfg.check_basic_auth(None) and not cfg.check_basic_auth("Bearer x")
+
+
+def _publish_step(unit_text: str) -> str:
+    m = re.search(r"^ExecStartPost=!/bin/sh -c '(.*)'$", unit_text, re.M)
+    assert m, "the textfile unit publishes with ExecStartPost=!/bin/sh -c '...'"
+    return m.group(1)
+
+
+def test_textfile_unit_writes_debians_root_owned_directory_without_root_python(tmp_path):
+    """Debian/Ubuntu ship /var/lib/prometheus/node-exporter root:root 0755: raidwatch runs as a dynamic
+    user into its StateDirectory, and a root-credentials step (same sandbox) publishes the file."""
+    text = (SYSTEMD / "raidwatch-textfile.service").read_text()
+    target = "/var/lib/prometheus/node-exporter"
+    assert f"ReadWritePaths={target}" in text and "StateDirectory=raidwatch-textfile" in text
+    exec_start = re.search(r"^ExecStart=(\S+) textfile (\S+)", text, re.M)
+    assert exec_start and exec_start.group(2) == "/var/lib/raidwatch-textfile/raidwatch.prom"
+    step = _publish_step(text)
+    assert "iflag=nofollow" in step and step.count(target) >= 3
+    # run the step itself (as this user, in temporary directories) and check what it does
+    state, out = tmp_path / "state", tmp_path / "node-exporter"
+    state.mkdir()
+    out.mkdir()
+    local = step.replace("/var/lib/raidwatch-textfile", str(state)).replace(target, str(out))
+
+    def publish() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["/bin/sh", "-c", local], capture_output=True, text=True, timeout=60)
+
+    (state / "raidwatch.prom").write_text("raidwatch_up 1\n")
+    assert publish().returncode == 0
+    assert (out / "raidwatch.prom").read_text() == "raidwatch_up 1\n"
+    assert oct((out / "raidwatch.prom").stat().st_mode & 0o777) == "0o644"
+    assert sorted(p.name for p in out.iterdir()) == ["raidwatch.prom"]  # no temporary file left
+    # a link in place of the file (a compromised run pointing at a root-only file) is not followed
+    secret = tmp_path / "secret"
+    secret.write_text("root-only\n")
+    (state / "raidwatch.prom").unlink()
+    (state / "raidwatch.prom").symlink_to(secret)
+    assert publish().returncode != 0
+    assert (out / "raidwatch.prom").read_text() == "raidwatch_up 1\n"  # the last good file stays
+    # no file (the collection failed): the previous one stays too
+    (state / "raidwatch.prom").unlink()
+    assert publish().returncode != 0
+    assert (out / "raidwatch.prom").read_text() == "raidwatch_up 1\n"
+
+
+def test_exporter_unit_limits_are_explicit():
+    text = (SYSTEMD / "raidwatch.service").read_text()
+    limits = dict(re.findall(r"^(LimitNOFILE|TasksMax|MemoryMax)=(\S+)$", text, re.M))
+    assert limits == {"LimitNOFILE": "1024", "TasksMax": "128", "MemoryMax": "256M"}
+    from raidwatch.httpserver import FD_RESERVE
+
+    assert int(limits["LimitNOFILE"]) - FD_RESERVE >= 512  # room for hundreds of connections

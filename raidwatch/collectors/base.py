@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import time
+import weakref
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import ClassVar
 
+from raidwatch.errors import ProbeError
 from raidwatch.model import Array, BlockDevice, Cache, Disk, DmMap, HostHeader, Mount, Problem, SmartHealth
-from raidwatch.probe import Probe
+from raidwatch.probe import CommandResult, Probe
+
+# ProbeError reasons that mean "could not look", not "there is nothing": a read that never returned, or a
+# process out of file descriptors, threads or memory. Anywhere in a collection they make it a critical
+# problem (the engine then serves the collector's last good data, marked stale), never "absent".
+BLINDING = frozenset({"timeout", "exhausted"})
+
+
+def blinding(exc: ProbeError) -> bool:
+    """True when a read failed because raidwatch could not look, not because the thing is absent."""
+    return exc.reason in BLINDING
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,61 @@ class Collector(ABC):
 
         return Problem(collector=self.name, subject=subject, message=message, severity=Severity(severity))
 
+    # ---- blindness is loud: what this collector has read before (per probe, for this process's life)
+
+    def _memory(self, probe: Probe) -> set[str]:
+        mem = self.__dict__.get("_seen_sources")
+        if mem is None:
+            mem = self.__dict__["_seen_sources"] = weakref.WeakKeyDictionary()
+        try:
+            return mem.setdefault(probe, set())
+        except TypeError:  # a probe that cannot be weakly referenced: keyed by id
+            return self.__dict__.setdefault("_seen_by_id", {}).setdefault(id(probe), set())
+
+    def saw(self, probe: Probe, source: str) -> None:
+        """Remember that `source` (a file, a directory, a command) answered on this probe."""
+        self._memory(probe).add(source)
+
+    def seen(self, probe: Probe, source: str) -> bool:
+        """Whether `source` answered before on this probe (during this process's life)."""
+        return source in self._memory(probe)
+
+    def source_problem(self, probe: Probe, subject: str, exc: ProbeError, what: str = "") -> Problem:
+        """A primary source could not be read: critical (the daemon serves the last good data, stale) when
+        raidwatch could not look or the source answered before; a warning only when it never existed here.
+        `what` is added when a source that answered before is gone."""
+        if exc.reason == "missing" and self.seen(probe, subject):
+            why = f"{exc}: it was read before and is gone (moved, deleted, unmounted?)"
+            return self.problem(subject, f"{why}; {what}" if what else why, "critical")
+        if blinding(exc) or self.seen(probe, subject):
+            return self.problem(subject, str(exc), "critical")
+        return self.problem(subject, str(exc))
+
+    def item_problem(self, subject: str, exc: ProbeError) -> Problem:
+        """One item (an array's sysfs directory, a device) could not be read: critical when raidwatch could
+        not look (timeout, out of descriptors), else a warning for that item only."""
+        return self.problem(subject, str(exc), "critical" if blinding(exc) else "warning")
+
+    def command_lost(self, probe: Probe, res: CommandResult, source: str | None = None) -> bool:
+        """Remember a command that answered; True when it answered before and is now missing."""
+        key = f"command:{source or res.argv[0]}"
+        if res.missing:
+            return self.seen(probe, key)
+        if not res.timed_out and res.returncode is not None:
+            self.saw(probe, key)
+        return False
+
+    @staticmethod
+    def optional(probe: Probe, path: str) -> str | None:
+        """An optional attribute: its text stripped, or None when absent or unreadable. A read that could not
+        look (timeout, out of descriptors) still raises: unknown is not the same as absent."""
+        try:
+            return probe.read_optional(path)
+        except ProbeError as exc:
+            if blinding(exc):
+                raise
+            return None
+
 
 def reading_time(probe: Probe) -> float:
     """When readings are from: now on a live host, the recording's time when replayed (shared by the
@@ -63,6 +130,19 @@ def reading_time(probe: Probe) -> float:
 
 
 STANDBY_MESSAGE = "in standby, skipped"
+# readings that a failed read (timeout, garbage, crash, smartctl gone, UNKNOWN) never replaces with UNKNOWN
+KEPT_ASSESSMENTS = frozenset({"WARN", "FAIL"})
+
+
+def kept_reading(previous: SmartHealth, why: str) -> SmartHealth:
+    """The last reading shown again because this read failed: its own values and read_at (so its age
+    shows, as for a sleeping disk), a message saying why it was not read now."""
+    return replace(
+        previous,
+        standby=False,
+        message=f"{why}; showing the last reading",
+        notes=(*previous.notes, f"not read now: {why}"),
+    )
 
 
 def standby_reading(health: SmartHealth, previous: SmartHealth | None, who: str) -> tuple[SmartHealth, str]:

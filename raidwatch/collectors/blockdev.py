@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from raidwatch.collectors.base import Collector, Contribution
+from raidwatch.collectors.base import Collector, Contribution, blinding
 from raidwatch.errors import ProbeError
 from raidwatch.model import BlockDevice, HostHeader, Problem
 from raidwatch.parsers.sysblock import (
@@ -48,11 +48,16 @@ class BlockDevCollector(Collector):
             try:
                 dev, parts = self._device(probe, name)
             except ProbeError as exc:
-                problems.append(self.problem(f"{SYS_BLOCK}/{name}", str(exc)))
+                # a device that went away meanwhile is a warning; a read that could not look is critical
+                problems.append(self.item_problem(f"{SYS_BLOCK}/{name}", exc))
                 continue
             devices.append(dev)
             devices.extend(parts)
-        labels = self._labels(probe)
+        try:
+            labels = self._labels(probe)
+        except ProbeError as exc:
+            problems.append(self.item_problem(BY_LABEL, exc))
+            labels = {}
         if labels:
             devices = [replace(d, label=labels[d.name]) if d.name in labels else d for d in devices]
         return Contribution(devices=tuple(devices), problems=tuple(problems))
@@ -61,22 +66,24 @@ class BlockDevCollector(Collector):
         """Filesystem labels from udev's /dev/disk/by-label links (readable without privileges)."""
         try:
             names = probe.list_dir(BY_LABEL)
-        except ProbeError:
+        except ProbeError as exc:
+            if blinding(exc):
+                raise
             return {}  # no udev, or no labelled filesystem: labels are optional
         out = {}
         for entry in names:
             try:
                 target = probe.read_link(f"{BY_LABEL}/{entry}")
-            except ProbeError:
+            except ProbeError as exc:
+                if blinding(exc):
+                    raise
                 continue
             out[target.rsplit("/", 1)[-1]] = unescape_udev(entry)
         return out
 
     def _opt(self, probe: Probe, path: str) -> str | None:
-        try:
-            return probe.read_optional(path)
-        except ProbeError:
-            return None  # permission/io on an optional identity attribute: leave it unknown
+        # permission/io on an optional identity attribute: leave it unknown; a timeout or exhaustion raises
+        return self.optional(probe, path)
 
     def _nvme(
         self, probe: Probe, base: str, link: str, model: str | None, serial: str | None
@@ -88,7 +95,9 @@ class BlockDevCollector(Collector):
         if controller is None:  # no /sys/block link recorded: the `device` link names it too
             try:
                 controller = probe.read_link(f"{base}/device").rstrip("/").rsplit("/", 1)[-1] or None
-            except ProbeError:
+            except ProbeError as exc:
+                if blinding(exc):
+                    raise
                 controller = None
         nqn = None if serial else self._opt(probe, f"{base}/device/subsysnqn")
         return controller, nvme_unit(model, serial, nqn, controller)
@@ -101,7 +110,9 @@ class BlockDevCollector(Collector):
         if "slaves" in entries:
             try:
                 slaves = tuple(probe.list_dir(f"{base}/slaves"))
-            except ProbeError:
+            except ProbeError as exc:
+                if blinding(exc):
+                    raise
                 slaves = ()
         dm_name = dm_uuid = None
         if kind == "dm":
@@ -115,7 +126,9 @@ class BlockDevCollector(Collector):
             wwn = self._opt(probe, f"{base}/wwid") or self._opt(probe, f"{base}/device/wwid")
             try:
                 link = probe.read_link(base)
-            except ProbeError:
+            except ProbeError as exc:
+                if blinding(exc):
+                    raise
                 link = ""
             transport = transport_from_link(name, link)
             if is_nvme_namespace(name):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 
-from raidwatch.collectors.base import Collector, Contribution
+from raidwatch.collectors.base import Collector, Contribution, blinding
 from raidwatch.errors import ParseError, ProbeError
 from raidwatch.model import Array, HostHeader, Member, MemberState, Mount, Problem
 from raidwatch.parsers.btrfs import (
@@ -19,13 +19,14 @@ from raidwatch.parsers.btrfs import (
     parse_filesystem_show,
     profile_dirs,
 )
-from raidwatch.probe import Probe
+from raidwatch.probe import CommandResult, Probe
 
 log = logging.getLogger(__name__)
 
 SYS_FS_BTRFS = "/sys/fs/btrfs"
 DEVINFO_ATTRS = ("missing", "replace_target", "writeable", "error_stats")
 COMMAND_TIMEOUT = 10.0
+PROGS = "command:btrfs"  # what saw()/seen() remember btrfs-progs answering under
 _UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 # `btrfs device stats -c`: 64 means "some counter is nonzero", not a failure
 _STATS_OK = (0, 64)
@@ -93,6 +94,8 @@ class BtrfsCollector(Collector):
         reason = super().applicable(probe, header)
         if reason:
             return reason
+        if self.seen(probe, SYS_FS_BTRFS):
+            return None  # read before: collect() says what happened to it
         try:
             uuids = filesystem_uuids(probe)
         except ProbeError as exc:
@@ -104,14 +107,27 @@ class BtrfsCollector(Collector):
         return None
 
     def collect(self, probe: Probe) -> Contribution:
+        try:
+            return self._collect(probe)
+        except ProbeError as exc:  # only reads that could not look get here (timeout, out of descriptors)
+            return Contribution(problems=(self.item_problem(exc.subject, exc),))
+
+    def _collect(self, probe: Probe) -> Contribution:
         problems: list[Problem] = []
         notes: list[str] = []
         try:
             uuids = filesystem_uuids(probe)
         except ProbeError as exc:
             return Contribution(problems=(self.problem(SYS_FS_BTRFS, str(exc), "critical"),))
+        if uuids:
+            self.saw(probe, SYS_FS_BTRFS)  # a filesystem was mounted: losing the directory now is blindness
         try:
             mounts = [m for m in probe.mounts() if m.fstype == "btrfs"]
+        except ProbeError as exc:
+            if blinding(exc):
+                raise
+            problems.append(self.problem("mount table", f"could not list mounts: {exc}"))
+            mounts = []
         except Exception as exc:  # psutil raises its own types; arrays without mount points still count
             problems.append(self.problem("mount table", f"could not list mounts: {exc}"))
             mounts = []
@@ -120,7 +136,10 @@ class BtrfsCollector(Collector):
         for uuid in uuids:
             try:
                 sysfs = read_btrfs_sysfs(probe, uuid)
-            except (ProbeError, ParseError) as exc:
+            except ProbeError as exc:
+                problems.append(self.item_problem(f"{SYS_FS_BTRFS}/{uuid}", exc))
+                continue
+            except ParseError as exc:
                 problems.append(self.problem(f"{SYS_FS_BTRFS}/{uuid}", str(exc)))
                 continue
             notes.extend(sysfs.warnings)
@@ -128,7 +147,11 @@ class BtrfsCollector(Collector):
             arrays.append(arr)
             problems.extend(probs)
         if self._progs_missing:
-            notes.append("btrfs-progs not installed: read from /sys/fs/btrfs only")
+            if self.seen(probe, PROGS):  # a second opinion lost: a warning, the sysfs view still publishes
+                why = "btrfs-progs ran before and are now not found: read from /sys/fs/btrfs only"
+                problems.append(self.problem("btrfs", why))
+            else:
+                notes.append("btrfs-progs not installed: read from /sys/fs/btrfs only")
         for n in notes:
             log.debug("btrfs: %s", n)
         return Contribution(arrays=tuple(arrays), problems=tuple(problems), notes=tuple(notes))
@@ -235,13 +258,25 @@ class BtrfsCollector(Collector):
         )
         return arr, problems
 
+    def _progs_problem(self, res: CommandResult) -> Problem:
+        """A btrfs command that gave nothing: a warning (sysfs still answers), critical only when it could not
+        start for want of resources; "needs root" only where the exit status can mean that."""
+        why = res.describe_failure() or f"`{res.command}`: no output"
+        if res.exhausted:
+            return self.problem(res.command, why, "critical")
+        if res.timed_out or res.returncode is None:
+            return self.problem(res.command, why)
+        return self.problem(res.command, f"{why} (needs root)")
+
     def _kernel_name(self, probe: Probe, path: str) -> str:
         """/dev/loop0 -> loop0; /dev/mapper/x and other links -> what they point to (dm-3)."""
         base = path.rsplit("/", 1)[-1]
         if path.startswith("/dev/") and path.count("/") > 2:
             try:
                 return probe.read_link(path).rsplit("/", 1)[-1]
-            except ProbeError:
+            except ProbeError as exc:
+                if blinding(exc):
+                    raise
                 return base
         return base
 
@@ -266,15 +301,17 @@ class BtrfsCollector(Collector):
             self._progs_missing = True
             return None
         cmd = " ".join(argv)
+        if res.returncode is not None:
+            self.saw(probe, PROGS)
         if res.timed_out or res.returncode != 0 or not res.stdout.strip():
-            why = res.describe_failure() or f"`{cmd}`: no output"
-            problems.append(self.problem(cmd, f"{why} (needs root)"))
+            problems.append(self._progs_problem(res))
             return None
         try:
-            result = parse_filesystem_show(res.stdout, cmd)
+            result = parse_filesystem_show(res.stdout, cmd, keep_going=True)
         except ParseError as exc:
             problems.append(self.problem(cmd, str(exc)))
             return None
+        problems.extend(self.problem(cmd, str(e)) for e in result.errors)
         notes.extend(result.warnings)
         fs = next((f for f in result.filesystems if f.uuid == uuid), None)
         if fs is None:
@@ -290,9 +327,10 @@ class BtrfsCollector(Collector):
             self._progs_missing = True
             return []
         cmd = " ".join(argv)
+        if res.returncode is not None:
+            self.saw(probe, PROGS)
         if res.timed_out or res.returncode not in _STATS_OK or not res.stdout.strip():
-            why = res.describe_failure() or f"`{cmd}`: no output"
-            problems.append(self.problem(cmd, f"{why} (needs root)"))
+            problems.append(self._progs_problem(res))
             return []
         try:
             devices = parse_device_stats(res.stdout, cmd).devices

@@ -23,7 +23,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from raidwatch.collectors.base import Collector, Contribution
+from raidwatch.collectors.base import Collector, Contribution, blinding
 from raidwatch.errors import ParseError, ProbeError
 from raidwatch.model import (
     Array,
@@ -342,17 +342,20 @@ class DmCollector(Collector):
     # ------------------------------------------------------------------------------------------ reading
 
     def _opt(self, probe: Probe, path: str) -> str | None:
+        return self.optional(probe, path)  # unknown when unreadable; a timeout or exhaustion raises
+
+    @staticmethod
+    def _slaves(probe: Probe, base: str) -> tuple[str, ...]:
         try:
-            return probe.read_optional(path)
-        except ProbeError:
-            return None
+            return tuple(probe.list_dir(f"{base}/slaves"))
+        except ProbeError as exc:
+            if blinding(exc):
+                raise
+            return ()
 
     def _sysfs(self, probe: Probe, name: str) -> DmSysfs:
         base = f"{SYS_BLOCK}/{name}"
-        try:
-            slaves = tuple(probe.list_dir(f"{base}/slaves"))
-        except ProbeError:
-            slaves = ()
+        slaves = self._slaves(probe, base)
         size = self._opt(probe, f"{base}/size")
         return DmSysfs(
             name=name,
@@ -363,9 +366,19 @@ class DmCollector(Collector):
             size_bytes=int(size) * 512 if size and size.isdecimal() else None,
         )
 
-    def _run(self, probe: Probe, argv: tuple[str, ...]) -> tuple[str | None, str | None]:
-        """(stdout, None) or (None, why it could not be had)."""
+    def _run(self, probe: Probe, argv: tuple[str, ...]) -> tuple[str | None, str | None, str]:
+        """(stdout, None, "") or (None, why it could not be had, severity): critical when dmsetup hung, could
+        not start for want of resources, or answered before and is now gone (blind), else a warning."""
         res: CommandResult = probe.run(list(argv), timeout=self.timeout)
+        if self.command_lost(probe, res, "dmsetup"):
+            return None, f"{MISSING_HINT} (it answered before)", "critical"
+        if res.timed_out or res.exhausted:
+            return None, res.describe_failure(), "critical"
+        out, why = self._answer(res)
+        return out, why, "warning"
+
+    @staticmethod
+    def _answer(res: CommandResult) -> tuple[str | None, str | None]:
         if res.missing:
             return None, MISSING_HINT
         text = (res.stderr + res.stdout).lower()
@@ -378,18 +391,27 @@ class DmCollector(Collector):
         return res.stdout, None
 
     def collect(self, probe: Probe) -> Contribution:
+        try:
+            return self._collect(probe)
+        except ProbeError as exc:  # only reads that could not look get here (timeout, out of descriptors)
+            return Contribution(problems=(self.item_problem(exc.subject, exc),))
+
+    def _collect(self, probe: Probe) -> Contribution:
         problems: list[Problem] = []
         notes: list[str] = []
         try:
             names = probe.list_dir(SYS_BLOCK)
         except ProbeError as exc:
-            return Contribution(problems=(self.problem(SYS_BLOCK, str(exc)),))
+            return Contribution(problems=(self.source_problem(probe, SYS_BLOCK, exc),))
+        self.saw(probe, SYS_BLOCK)
         caches: list[Cache] = []
         for name in names:
             if name.startswith("bcache"):
                 try:
                     caches.append(self._bcache(probe, name, notes))
-                except (ProbeError, ParseError) as exc:
+                except ProbeError as exc:
+                    problems.append(self.item_problem(f"{SYS_BLOCK}/{name}/bcache", exc))
+                except ParseError as exc:
                     problems.append(self.problem(f"{SYS_BLOCK}/{name}/bcache", str(exc)))
         devs = {n: self._sysfs(probe, n) for n in names if n.startswith("dm-")}
         wanted = needs_dmsetup(devs)
@@ -398,9 +420,9 @@ class DmCollector(Collector):
         reports: dict[str, DmReport] = {}
         for argv in (TABLE_ARGV, STATUS_ARGV):
             command = " ".join(argv)
-            out, why = self._run(probe, argv)
+            out, why, severity = self._run(probe, argv)
             if why is not None:
-                problems.append(self.problem(command, why))
+                problems.append(self.problem(command, why, severity))
                 break
             try:
                 reports[argv[1]] = parse_dmsetup(out or "", command)
@@ -435,7 +457,9 @@ class DmCollector(Collector):
                 try:
                     target = probe.read_link(f"{SYS_DEV_BLOCK}/{devno}")
                     known[devno] = target.rstrip("/").rsplit("/", 1)[-1] or devno
-                except ProbeError:
+                except ProbeError as exc:
+                    if blinding(exc):
+                        raise
                     known[devno] = devno  # left as major:minor: the stack shows it as unknown
             return known[devno]
 
@@ -490,10 +514,7 @@ class DmCollector(Collector):
     def _bcache(self, probe: Probe, name: str, notes: list[str]) -> Cache:
         base = f"{SYS_BLOCK}/{name}"
         bdir = f"{base}/bcache"
-        try:
-            slaves = tuple(probe.list_dir(f"{base}/slaves"))
-        except ProbeError:
-            slaves = ()
+        slaves = self._slaves(probe, base)
         mode_text = self._opt(probe, f"{bdir}/cache_mode")
         dirty_text = self._opt(probe, f"{bdir}/dirty_data")
         state_text = self._opt(probe, f"{bdir}/state")
@@ -504,6 +525,8 @@ class DmCollector(Collector):
         try:
             cset = probe.read_link(f"{bdir}/cache").rstrip("/").rsplit("/", 1)[-1]
         except ProbeError as exc:
+            if blinding(exc):
+                raise
             cset = None
             if state not in (None, "no cache") or exc.reason != "missing":
                 notes.append(f"{name}: no cache set link ({exc}); state {state}")

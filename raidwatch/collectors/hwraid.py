@@ -1,5 +1,9 @@
 """Hardware RAID controllers through their vendor CLIs (storcli/perccli, ssacli, arcconf, MegaCli).
 
+The tools run in parallel (at most TOOL_WORKERS commands at a time, TIMEOUT s each); a CLI whose first
+command hangs is asked nothing more, so a hung CLI costs one TIMEOUT and is one critical problem (the
+daemon keeps the last volumes read, stale). A tool that answered before and is now gone is critical too.
+
 SMART passthrough (`HwRaidCollector.smart_passthrough`): on a MegaRAID controller (storcli/perccli,
 MegaCli) whose volume is tied to a kernel disk, each drive of a logical drive is read with
 `smartctl -a -n standby -d megaraid,N /dev/sdX` (N = the drive's device id, storcli "DID", MegaCli
@@ -21,8 +25,16 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields, replace
 
-from raidwatch.collectors.base import Collector, Contribution, reading_time, standby_reading
-from raidwatch.errors import ParseError
+from raidwatch.collectors.base import (
+    KEPT_ASSESSMENTS,
+    Collector,
+    Contribution,
+    blinding,
+    kept_reading,
+    reading_time,
+    standby_reading,
+)
+from raidwatch.errors import ParseError, ProbeError
 from raidwatch.model import (
     Array,
     BlockDevice,
@@ -67,7 +79,10 @@ TOOLS: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, ...], ...]], ...] = (
         (("-LdPdInfo", "-aALL", "-NoLog"), ("-PDList", "-aALL", "-NoLog"), ("-AdpBbuCmd", "-aALL", "-NoLog")),
     ),
 )
-TIMEOUT = 60.0
+# Seconds per vendor CLI command. The collector runs on the fast schedule: the tools run in parallel and a
+# CLI whose first command hangs is asked nothing more, so a hung CLI costs one TIMEOUT per collection.
+TIMEOUT = 20.0
+TOOL_WORKERS = 4
 # the tools' words for volumes with no redundancy -> the model's non-redundant level names
 _PLAIN_LEVELS = {
     "jbod": "single",
@@ -233,6 +248,8 @@ class HwRaidCollector(Collector):
 
     name = "hwraid"
     platforms = frozenset({"Linux"})
+    timeout: float = TIMEOUT  # seconds per vendor CLI command
+    tool_workers: int = TOOL_WORKERS  # vendor CLI commands run at once
     smart_passthrough: bool = True  # read the SMART of the drives behind a MegaRAID (smartctl -d megaraid,N)
     smart_timeout: float = 30.0  # seconds per drive
     smart_workers: int = 4
@@ -250,6 +267,34 @@ class HwRaidCollector(Collector):
     def applicable(self, probe: Probe, header: HostHeader) -> str | None:
         return super().applicable(probe, header)
 
+    def _run_tools(self, probe: Probe) -> list[list[CommandResult]]:
+        """Each tool's runs (empty when none of its binaries is installed), the tools in parallel (at most
+        `tool_workers` commands at a time, `timeout` s each): the first command alone finds the binary; a
+        first command that hangs is the tool's only run (nothing more is asked of a hung CLI), otherwise its
+        other commands run in parallel. A hung CLI costs one `timeout`, not one per command."""
+
+        def first(spec: tuple[str, tuple[str, ...], tuple[tuple[str, ...], ...]]) -> CommandResult | None:
+            _tool, binaries, commands = spec
+            for binary in binaries:
+                res = probe.run([binary, *commands[0]], timeout=self.timeout)
+                if not res.missing:
+                    return res
+            return None
+
+        workers = max(1, self.tool_workers)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hwraid") as pool:
+            firsts = list(pool.map(first, TOOLS))
+            rest: list[tuple[int, list[str]]] = []
+            for i, ((_tool, _binaries, commands), res) in enumerate(zip(TOOLS, firsts, strict=True)):
+                if res is None or res.timed_out or res.exhausted:
+                    continue
+                rest.extend((i, [res.argv[0], *c]) for c in commands[1:])
+            later = list(pool.map(lambda job: probe.run(job[1], timeout=self.timeout), rest))
+        runs: list[list[CommandResult]] = [[res] if res is not None else [] for res in firsts]
+        for (i, _argv), res in zip(rest, later, strict=True):
+            runs[i].append(res)
+        return runs
+
     def collect(self, probe: Probe) -> Contribution:
         problems: list[Problem] = []
         notes: list[str] = []
@@ -257,25 +302,36 @@ class HwRaidCollector(Collector):
         devices: list[BlockDevice] = []
         try:
             os_names = set(probe.list_dir("/sys/block"))
-        except Exception:
+        except ProbeError as exc:
+            if blinding(exc):
+                problems.append(self.item_problem("/sys/block", exc))
             os_names = set()
         found_any = False
         passthrough: list[_Passthrough] = []
-        for tool, binaries, commands in TOOLS:
-            runs: list[CommandResult] = []
-            for binary in binaries:
-                first = probe.run([binary, *commands[0]], timeout=TIMEOUT)
-                if first.missing:
-                    continue
-                runs = [first] + [probe.run([binary, *c], timeout=TIMEOUT) for c in commands[1:]]
-                break
+        for tool, runs in zip((t[0] for t in TOOLS), self._run_tools(probe), strict=True):
             if not runs:
+                if self.seen(probe, f"tool:{tool}"):
+                    why = f"{tool} answered before and is now not installed: the last volumes read are kept"
+                    problems.append(self.problem(tool, why, "critical"))
                 continue
+            if runs[0].returncode is not None:
+                self.saw(probe, f"tool:{tool}")
             found_any = True
+            primary = runs[0]
+            hung = [r for r in runs if r.timed_out or r.exhausted]
+            if hung:  # one problem per tool, whichever of its commands hung; blind for it: critical
+                first = hung[0]
+                why = first.describe_failure()
+                if len(hung) > 1:
+                    why += f" (and {len(hung) - 1} more of its commands)"
+                problems.append(self.problem(first.command, why, "critical"))
+                runs = [r for r in runs if r not in hung]
+                if not runs:
+                    continue
             reports = []
             for res in runs:
                 # vendor CLIs exit nonzero on mere warnings: the output decides, not the exit status
-                if res.missing and res is not runs[0]:
+                if res.missing and res is not primary:
                     notes.append(f"`{res.command}`: not available (an older recording?); read without it")
                     continue
                 if res.missing or res.timed_out or res.returncode is None or not res.stdout.strip():
@@ -400,20 +456,19 @@ class HwRaidCollector(Collector):
     def _health(
         self, target: _Passthrough, res: CommandResult, now: float
     ) -> tuple[SmartHealth | None, str | None, str | None]:
-        """One drive's smartctl run -> (its SmartHealth or None to attribute nothing, a problem, a note)."""
+        """One drive's smartctl run -> (its SmartHealth or None to attribute nothing, a problem, a note).
+        A run that gives no reading never turns a drive last read WARN/FAIL into UNKNOWN: that one is kept."""
         if res.timed_out:
             why = f"smartctl timed out after {self.smart_timeout:g}s (process group killed); drive hung?"
-            return SmartHealth(assessment="UNKNOWN", message=why, reasons=(why,)), why, None
-        if res.returncode is None:
+            return self._unread(target, why, None)
+        if res.returncode is None or res.returncode < 0:
             why = res.describe_failure() or f"`{res.command}`: could not run"
-            return SmartHealth(assessment="UNKNOWN", message=why, reasons=(why,)), why, None
+            return self._unread(target, why, res.returncode)
         text = res.stdout if res.stdout.strip() else res.stderr
         try:
             health = parse_smartctl_text(text, res.command, res.returncode)
         except ParseError as exc:
-            why = f"smartctl output not understood: {exc}"
-            unknown = SmartHealth(assessment="UNKNOWN", exit_status=res.returncode, message=why, read_at=now)
-            return unknown, why, None
+            return self._unread(target, f"smartctl output not understood: {exc}", res.returncode, now)
         if health.standby:
             with self._lock:
                 prev = self._previous.get(target.key)
@@ -429,6 +484,19 @@ class HwRaidCollector(Collector):
             with self._lock:
                 self._previous[target.key] = health
         return health, None, None
+
+    def _unread(
+        self, target: _Passthrough, why: str, exit_status: int | None, read_at: float | None = None
+    ) -> tuple[SmartHealth, str, str | None]:
+        with self._lock:
+            prev = self._previous.get(target.key)
+        if prev is not None and prev.assessment in KEPT_ASSESSMENTS:
+            note = f"{target.subject}: not read ({why}); last reading kept (read at {prev.read_at})"
+            return kept_reading(prev, why), f"{why}; the last reading ({prev.assessment}) is kept", note
+        unknown = SmartHealth(
+            assessment="UNKNOWN", exit_status=exit_status, message=why, reasons=(why,), read_at=read_at
+        )
+        return unknown, why, None
 
 
 @dataclass(frozen=True)
@@ -544,7 +612,9 @@ def _kernel_wwids(probe: Probe, names: set[str]) -> dict[str, str]:
         for path in (f"/sys/block/{name}/device/wwid", f"/sys/block/{name}/wwid"):
             try:
                 naa = _naa(probe.read_optional(path))
-            except Exception:
+            except ProbeError as exc:
+                if blinding(exc):
+                    raise
                 naa = None
             if naa:
                 out[naa] = name

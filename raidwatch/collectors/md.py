@@ -25,6 +25,8 @@ from raidwatch.probe import Probe
 log = logging.getLogger(__name__)
 
 MDSTAT = "/proc/mdstat"
+MDADM = "command:mdadm"  # what saw()/seen() remember mdadm answering under
+MDADM_TIMEOUT = 10.0  # seconds per `mdadm --detail`; after one timeout mdadm is not run again that collection
 SYS_BLOCK = "/sys/block"
 SYSFS_ATTRS = (
     "level",
@@ -326,48 +328,71 @@ class MdCollector(Collector):
 
     def __init__(self) -> None:
         self._details: dict[str, tuple[tuple, float, object]] = {}  # name -> (kernel view, when, detail)
+        self._pending: tuple[Probe, str] | None = None  # /proc/mdstat as applicable() read it
 
     def applicable(self, probe: Probe, header: HostHeader) -> str | None:
+        """Not applicable only when md never existed here: once /proc/mdstat was read, its loss is reported
+        by collect() (a critical problem: the last arrays are served, stale), never "not applicable"."""
         reason = super().applicable(probe, header)
         if reason:
             return reason
-        if not probe.exists(MDSTAT):
-            return f"no {MDSTAT}: the md driver is not loaded"
+        if self.seen(probe, MDSTAT):
+            return None
+        try:
+            text = probe.read_text(MDSTAT)
+        except ProbeError as exc:
+            if exc.reason == "missing":
+                return f"no {MDSTAT}: the md driver is not loaded"
+            return None  # unreadable: collect() says why
+        self._pending = (probe, text)
         return None
+
+    def _mdstat(self, probe: Probe) -> str:
+        pending, self._pending = self._pending, None
+        if pending is not None and pending[0] is probe:
+            return pending[1]
+        return probe.read_text(MDSTAT)
 
     def collect(self, probe: Probe) -> Contribution:
         problems: list[Problem] = []
         notes: list[str] = []
         mdstat_arrays: dict[str, Array] = {}
         try:
-            result = parse_mdstat(probe.read_text(MDSTAT), MDSTAT)
-            mdstat_arrays = {a.name: a for a in result.arrays}
-            notes.extend(result.warnings)
-            problems.extend(self.problem(MDSTAT, str(err)) for err in result.errors)
+            text = self._mdstat(probe)
         except ProbeError as exc:
-            problems.append(self.problem(MDSTAT, str(exc)))
-        except ParseError as exc:
-            problems.append(self.problem(MDSTAT, str(exc)))
+            problems.append(self.source_problem(probe, MDSTAT, exc, "the last arrays read are kept"))
+        else:
+            self.saw(probe, MDSTAT)
+            try:
+                result = parse_mdstat(text, MDSTAT)
+                mdstat_arrays = {a.name: a for a in result.arrays}
+                notes.extend(result.warnings)
+                problems.extend(self.problem(MDSTAT, str(err)) for err in result.errors)
+            except ParseError as exc:
+                problems.append(self.problem(MDSTAT, str(exc)))
         try:
             names = [n for n in probe.list_dir(SYS_BLOCK) if n.startswith("md")]
+            self.saw(probe, SYS_BLOCK)
         except ProbeError as exc:
-            problems.append(self.problem(SYS_BLOCK, str(exc)))
+            problems.append(self.source_problem(probe, SYS_BLOCK, exc, "the last arrays read are kept"))
             names = []
         names = sorted(set(names) | set(mdstat_arrays), key=_md_sort_key)
         arrays = []
-        mdadm_missing = False
+        mdadm_missing = mdadm_hung = False
         for name in names:
             sysfs = None
             try:
                 sysfs = read_md_sysfs(probe, name)
                 if sysfs is not None:
                     notes.extend(sysfs.warnings)
-            except (ProbeError, ParseError) as exc:
+            except ProbeError as exc:
+                problems.append(self.item_problem(f"{SYS_BLOCK}/{name}/md", exc))
+            except ParseError as exc:
                 problems.append(self.problem(f"{SYS_BLOCK}/{name}/md", str(exc)))
             if sysfs is None and name not in mdstat_arrays:
                 continue  # an mdX node with no array behind it (being stopped)
             detail = None
-            if self.use_mdadm and not mdadm_missing:
+            if self.use_mdadm and not mdadm_missing and not mdadm_hung:
                 view = _kernel_view(mdstat_arrays.get(name), sysfs)
                 cached = self._details.get(name)
                 now = time.monotonic()
@@ -379,32 +404,49 @@ class MdCollector(Collector):
                 ):
                     detail = cached[2]
                 else:
-                    detail, missing, problem = self._detail(probe, name)
-                    mdadm_missing = missing
+                    detail, missing, problem, hung = self._detail(probe, name)
+                    mdadm_missing, mdadm_hung = missing, hung
                     if problem:
                         problems.append(problem)
                     if detail is not None:
                         self._details[name] = (view, now, detail)
             arrays.append(merge(name, mdstat_arrays.get(name), sysfs, detail))
         if mdadm_missing:
-            notes.append("mdadm not installed: merged from /proc/mdstat and sysfs only")
+            if self.seen(probe, MDADM):
+                # a second opinion lost: a warning, not critical, so the kernel's fresh view still publishes
+                problems.append(
+                    self.problem(
+                        "mdadm",
+                        "mdadm ran before and is now not found: merged from /proc/mdstat and sysfs only",
+                    )
+                )
+            else:
+                notes.append("mdadm not installed: merged from /proc/mdstat and sysfs only")
+        if mdadm_hung:
+            notes.append("mdadm timed out: not run for the other arrays in this collection")
         for n in notes:
             log.debug("md: %s", n)
         return Contribution(arrays=tuple(arrays), problems=tuple(problems), notes=tuple(notes))
 
-    def _detail(self, probe: Probe, name: str) -> tuple[object | None, bool, Problem | None]:
+    def _detail(self, probe: Probe, name: str) -> tuple[object | None, bool, Problem | None, bool]:
+        """(detail, mdadm missing, problem, mdadm hung) for one array."""
         from raidwatch.parsers.mdadm import parse_mdadm_detail
 
         argv = ["mdadm", "--detail", f"/dev/{name}"]
-        res = probe.run(argv, timeout=10)
+        res = probe.run(argv, timeout=MDADM_TIMEOUT)
         if res.missing:
-            return None, True, None
+            return None, True, None, False
+        if res.returncode is not None and not res.timed_out:
+            self.saw(probe, MDADM)
+        if res.exhausted:
+            return None, False, self.problem(" ".join(argv), res.describe_failure(), "critical"), True
         if res.timed_out or res.returncode != 0 or not res.stdout.strip():
-            return None, False, self.problem(" ".join(argv), res.describe_failure() or "no output")
+            problem = self.problem(" ".join(argv), res.describe_failure() or "no output")
+            return None, False, problem, res.timed_out
         try:
-            return parse_mdadm_detail(res.stdout, " ".join(argv)), False, None
+            return parse_mdadm_detail(res.stdout, " ".join(argv)), False, None, False
         except ParseError as exc:
-            return None, False, self.problem(" ".join(argv), str(exc))
+            return None, False, self.problem(" ".join(argv), str(exc)), False
 
 
 def _kernel_view(mdstat: Array | None, sysfs: MdSysfs | None) -> tuple:

@@ -39,7 +39,9 @@ class MountsCollector(Collector):
         if probe.header().os == "Linux":
             try:
                 devnos = parse_mountinfo(probe.read_text(MOUNTINFO), MOUNTINFO)
-            except (ProbeError, ParseError) as exc:
+            except ProbeError as exc:
+                problems.append(self.item_problem(MOUNTINFO, exc))
+            except ParseError as exc:
                 problems.append(self.problem(MOUNTINFO, str(exc)))
         kept = []
         seen = set()

@@ -6,6 +6,11 @@ standby check; NVMe gets `-d nvme`; everything else (SATA, SAS, USB bridges) is 
 detection. The sweep runs in a bounded thread pool with a per-device timeout; the probe kills a hung
 smartctl's whole process group. The text is parsed by parsers.smartctl (pySMART-backed).
 
+A run that gives no reading (a timeout, a crash, garbage, output over the probe's cap, an UNKNOWN verdict)
+never turns a disk last read WARN or FAIL into UNKNOWN: that reading is shown again with its own read_at
+(its age shows, as for a sleeping disk) and the failure is a problem. smartctl gone after it had run is
+one critical problem (the daemon marks SMART stale) and every last reading is kept.
+
 NVMe: one run per drive, not per namespace. The health log and identify data smartctl prints are the
 controller's, so the drive's first namespace is read and its other namespaces (and native-multipath path
 devices nvmeXcYnZ, which have no /dev node) get the same reading with a note saying so (`one_per_drive`).
@@ -31,12 +36,21 @@ implemented, ignoring -n option" and reads the disk anyway (a note says so).
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
-from raidwatch.collectors.base import Collector, Contribution, reading_time, standby_reading
+from raidwatch.collectors.base import (
+    KEPT_ASSESSMENTS,
+    Collector,
+    Contribution,
+    blinding,
+    kept_reading,
+    reading_time,
+    standby_reading,
+)
 from raidwatch.errors import ParseError, ProbeError
 from raidwatch.model import Disk, Problem, SmartHealth, identity_key
 from raidwatch.parsers.diskutil import parse_diskutil_info_plist
@@ -71,9 +85,18 @@ NOT_DISKS = ("md", "dm-", "loop", "ram", "zram", "sr", "fd", "nbd", "bcache")
 NO_SMART = ("vd", "xvd", "mmcblk")
 PERMISSION_HINT = "permission denied (run as root or grant CAP_SYS_RAWIO / CAP_SYS_ADMIN for NVMe)"
 MISSING_HINT = "smartctl not found: install smartmontools"
+LOST_HINT = "smartctl ran before and is now not found: the last readings are kept (stale)"
+SMARTCTL_SOURCE = "command:smartctl"  # what saw()/seen() remember smartctl answering under
 DISKUTIL_TIMEOUT = 30.0
 NO_POWER_MODE = "CHECK POWER MODE not implemented"
 SHARED_NOTE = "SMART read through {reader}: one reading per NVMe drive (its health log is the controller's)"
+
+
+def _signal_name(num: int) -> str:
+    try:
+        return signal.Signals(num).name
+    except ValueError:
+        return str(num)
 
 
 class DiscoveryFailed(Exception):
@@ -124,6 +147,8 @@ class _Outcome:
     problems: tuple[Problem, ...] = ()
     notes: tuple[str, ...] = ()
     missing: bool = False  # smartctl is not installed (or not in the recording)
+    ran: bool = False  # smartctl ran and exited (whatever it said)
+    exhausted: str = ""  # smartctl could not be started for want of descriptors, processes or memory
 
 
 class SmartCollector(Collector):
@@ -228,16 +253,15 @@ class SmartCollector(Collector):
         return targets, notes
 
     def _opt(self, probe: Probe, path: str) -> str | None:
-        try:
-            return probe.read_optional(path)
-        except ProbeError:
-            return None
+        return self.optional(probe, path)  # unknown when unreadable; a timeout or exhaustion raises
 
     def _target(self, probe: Probe, name: str) -> DiskTarget:
         base = f"{SYS_BLOCK}/{name}"
         try:
             link = probe.read_link(base)
-        except ProbeError:
+        except ProbeError as exc:
+            if blinding(exc):
+                raise
             link = ""
         model = self._opt(probe, f"{base}/device/model") or None
         serial = (self._opt(probe, f"{base}/device/serial") or self._opt(probe, f"{base}/serial")) or None
@@ -312,51 +336,106 @@ class SmartCollector(Collector):
                     continue
                 disks.append(self._disk(other, self._shared(o.disk.smart, t, other)))
                 notes.append(f"{other.name}: {SHARED_NOTE.format(reader=t.name)}")
+        if any(o.ran for o in outcomes):
+            self.saw(probe, SMARTCTL_SOURCE)
         if missing:
-            problems.insert(0, self.problem(SMARTCTL, MISSING_HINT))
+            # one problem, not one per disk; critical (stale, last readings kept) once smartctl had answered
+            if self.seen(probe, SMARTCTL_SOURCE) or any(o.missing and o.disk is not None for o in outcomes):
+                problems.insert(0, self.problem(SMARTCTL, LOST_HINT, "critical"))
+            else:
+                problems.insert(0, self.problem(SMARTCTL, MISSING_HINT))
+        exhausted = next((o.exhausted for o in outcomes if o.exhausted), "")
+        if exhausted:
+            problems.insert(0, self.problem(SMARTCTL, f"could not start smartctl: {exhausted}", "critical"))
         for n in notes:
             log.debug("smart: %s", n)
         return Contribution(disks=tuple(disks), problems=tuple(problems), notes=tuple(notes))
 
     def read_disk(self, probe: Probe, target: DiskTarget, now: float) -> _Outcome:
-        """Run smartctl for one disk and turn the result into a Disk carrying its SmartHealth."""
+        """Run smartctl for one disk and turn the result into a Disk carrying its SmartHealth. A read that
+        fails (timeout, crash, garbage, smartctl gone) never turns a disk last read WARN or FAIL into UNKNOWN:
+        that reading is kept with its own read_at, and the failure is a problem."""
         argv = smartctl_argv(target)
         command = " ".join(argv)
         dev = f"/dev/{target.name}"
         res = probe.run(argv, timeout=self.timeout)
         if res.missing:
-            return _Outcome(missing=True)
+            return self._unread(target, MISSING_HINT, missing=True)
         if res.timed_out:
-            why = f"smartctl timed out after {self.timeout:g}s (process group killed); the disk may be hung"
-            health = SmartHealth(assessment="UNKNOWN", message=why, reasons=(why,))
-            return _Outcome(self._disk(target, health), (self.problem(dev, why),))
-        if res.returncode is None:  # could not be started (not executable, ...)
+            why = (
+                f"smartctl not run: {res.error}"
+                if res.error
+                else f"smartctl timed out after {self.timeout:g}s (process group killed)"
+            ) + "; the disk may be hung"
+            return self._unread(target, why)
+        if res.returncode is None:  # not started (not executable, out of descriptors), or output too large
             why = res.describe_failure() or f"`{command}`: could not run"
-            health = SmartHealth(assessment="UNKNOWN", message=why, reasons=(why,))
-            return _Outcome(self._disk(target, health), (self.problem(dev, why),))
+            out = self._unread(target, why)
+            return replace(out, exhausted=res.error if res.exhausted else "")
+        if res.returncode < 0:
+            why = f"smartctl was killed by signal {_signal_name(-res.returncode)} (crashed?)"
+            return replace(self._unread(target, why, exit_status=res.returncode), ran=True)
         try:
             health = parse_smartctl_text(self._text(res), command, res.returncode)
         except ParseError as exc:
             why = f"smartctl output not understood: {exc}"
-            unknown = SmartHealth(assessment="UNKNOWN", exit_status=res.returncode, message=why, read_at=now)
-            return _Outcome(self._disk(target, unknown), (self.problem(dev, why),))
+            return replace(self._unread(target, why, exit_status=res.returncode, read_at=now), ran=True)
         if health.standby:
-            return self._standby(target, health)
+            return replace(self._standby(target, health), ran=True)
         health = replace(health, read_at=now)
+        problems: tuple[Problem, ...] = ()
         if health.permission_denied:
-            return _Outcome(self._disk(target, health), (self.problem(dev, PERMISSION_HINT),))
-        if health.open_failed:
-            why = f"smartctl could not open the device: {health.open_failed}"
-            return _Outcome(self._disk(target, health), (self.problem(dev, why),))
-        disk = self._disk(target, health)
+            problems = (self.problem(dev, PERMISSION_HINT),)
+        elif health.open_failed:
+            problems = (self.problem(dev, f"smartctl could not open the device: {health.open_failed}"),)
         notes: tuple[str, ...] = ()
         if not target.solid_state and NO_POWER_MODE in res.stdout:
             notes = (f"{target.name}: smartctl cannot check the power mode here; -n standby was ignored",)
         if health.health_passed is not None or health.assessment != "UNKNOWN":
+            disk = self._disk(target, health)
             with self._lock:
                 self._previous[self._key(target)] = health
                 self._previous[disk.identity] = health
-        return _Outcome(disk, notes=notes)
+            return _Outcome(disk, problems, notes, ran=True)
+        # UNKNOWN (no permission, could not open, no SMART section): never in place of a WARN/FAIL reading
+        prev = self._last(target)
+        if prev is not None and prev.assessment in KEPT_ASSESSMENTS:
+            why = health.message or next(iter(health.reasons), "no verdict in smartctl's output")
+            note = f"{target.name}: read UNKNOWN ({why}); last reading kept (read at {prev.read_at})"
+            return _Outcome(self._disk(target, kept_reading(prev, why)), problems, (*notes, note), ran=True)
+        return _Outcome(self._disk(target, health), problems, notes, ran=True)
+
+    def _last(self, target: DiskTarget) -> SmartHealth | None:
+        with self._lock:
+            return self._previous.get(self._key(target))
+
+    def _unread(
+        self,
+        target: DiskTarget,
+        why: str,
+        *,
+        missing: bool = False,
+        exit_status: int | None = None,
+        read_at: float | None = None,
+    ) -> _Outcome:
+        """A disk smartctl gave no reading for. Its last WARN/FAIL reading (any last reading when smartctl is
+        gone) is kept with its own read_at and a problem says why; otherwise UNKNOWN with the problem."""
+        dev = f"/dev/{target.name}"
+        prev = self._last(target)
+        if prev is not None and (missing or prev.assessment in KEPT_ASSESSMENTS):
+            note = f"{target.name}: not read ({why}); last reading kept (read at {prev.read_at})"
+            problems = (
+                ()
+                if missing
+                else (self.problem(dev, f"{why}; the last reading ({prev.assessment}) is kept"),)
+            )
+            return _Outcome(self._disk(target, kept_reading(prev, why)), problems, (note,), missing=missing)
+        if missing:
+            return _Outcome(missing=True)
+        health = SmartHealth(
+            assessment="UNKNOWN", exit_status=exit_status, message=why, reasons=(why,), read_at=read_at
+        )
+        return _Outcome(self._disk(target, health), (self.problem(dev, why),))
 
     def _standby(self, target: DiskTarget, health: SmartHealth) -> _Outcome:
         with self._lock:

@@ -6,7 +6,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 
-from raidwatch.collectors.base import Collector, Contribution
+from raidwatch.collectors.base import Collector, Contribution, blinding
 from raidwatch.errors import ParseError, ProbeError
 from raidwatch.model import Array, HostHeader, Member, MemberState, Mount, Problem, SyncAction, SyncStatus
 from raidwatch.parsers.zpool import FAILED_STATES, PoolStatus, ScanStatus, Vdev, parse_zpool_status
@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 STATUS_ARGV = ("zpool", "status", "-P")  # -P: full device paths, so leaves map to kernel names
 TIMEOUT = 30.0
+ZPOOL = "command:zpool"  # what saw()/seen() remember zpool answering under
 # A pool in one of these states serves no data at all.
 DOWN_POOL_STATES = frozenset({"FAULTED", "UNAVAIL", "SUSPENDED"})
 # Leaf states that still serve reads (DEGRADED: too many errors, but the device is still in use).
@@ -53,14 +54,18 @@ def kernel_name(probe: Probe, name: str) -> str:
             return rel
         try:
             return probe.read_link(name).rstrip("/").rsplit("/", 1)[-1]
-        except ProbeError:
+        except ProbeError as exc:
+            if blinding(exc):
+                raise
             return rel.rsplit("/", 1)[-1]
     if name.startswith("/"):
         return name  # a file vdev
     for d in _LINK_DIRS:
         try:
             return probe.read_link(f"{d}/{name}").rstrip("/").rsplit("/", 1)[-1]
-        except ProbeError:
+        except ProbeError as exc:
+            if blinding(exc):
+                raise
             continue
     return name
 
@@ -250,8 +255,8 @@ class ZfsCollector(Collector):
         if reason:
             return reason
         res = probe.run(STATUS_ARGV, timeout=TIMEOUT)
-        if res.missing:
-            return "zpool not installed"
+        if res.missing and not self.seen(probe, ZPOOL):
+            return "zpool not installed"  # (once it answered, collect() reports it gone: critical)
         if _no_pools(res):
             return "no ZFS pools (zpool status: no pools available)"
         if res.returncode and _NO_MODULE_RE.search(res.stdout + res.stderr):
@@ -260,12 +265,23 @@ class ZfsCollector(Collector):
         return None
 
     def collect(self, probe: Probe) -> Contribution:
+        try:
+            return self._collect(probe)
+        except ProbeError as exc:  # only reads that could not look get here (timeout, out of descriptors)
+            return Contribution(problems=(self.item_problem(exc.subject, exc),))
+
+    def _collect(self, probe: Probe) -> Contribution:
         res = self._status(probe)
         argv = " ".join(STATUS_ARGV)
         notes: list[str] = []
         problems: list[Problem] = []
         if res.missing:
-            return Contribution(problems=(self.problem(argv, res.describe_failure(), "critical"),))
+            why = res.describe_failure()
+            if self.seen(probe, ZPOOL):
+                why += ": it answered before; the last pools read are kept"
+            return Contribution(problems=(self.problem(argv, why, "critical"),))
+        if res.returncode is not None and not res.timed_out:
+            self.saw(probe, ZPOOL)
         if _no_pools(res):
             return Contribution(notes=("no pools available",))
         if res.timed_out or (res.returncode != 0 and not res.stdout.strip()):
@@ -273,14 +289,21 @@ class ZfsCollector(Collector):
                 problems=(self.problem(argv, res.describe_failure() or "no output", "critical"),)
             )
         try:
-            status = parse_zpool_status(res.stdout, argv)
+            # one unreadable pool is a critical problem for that pool; the others still come through
+            status = parse_zpool_status(res.stdout, argv, keep_going=True)
         except ParseError as exc:
             return Contribution(problems=(self.problem(argv, str(exc), "critical"),))
+        problems.extend(self.problem(argv, str(e), "critical") for e in status.errors)
         if res.returncode != 0:
             problems.append(self.problem(argv, res.describe_failure()))
         notes.extend(status.warnings)
         try:
             mounts = probe.mounts()
+        except ProbeError as exc:
+            if blinding(exc):
+                raise
+            mounts = []
+            problems.append(self.problem("mount table", f"could not list mounts: {exc}"))
         except Exception as exc:  # psutil raises its own types; the pools still count
             mounts = []
             problems.append(self.problem("mount table", f"could not list mounts: {exc}"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from raidwatch.errors import ParseError
+from raidwatch.parsers.bounds import to_int
 
 BCACHE_MODES = ("writethrough", "writeback", "writearound", "none")
 BCACHE_STATES = ("no cache", "clean", "dirty", "inconsistent")
@@ -28,10 +29,11 @@ def parse_human_bytes(text: str, source: str) -> int:
     """`dirty_data` and the other sizes bcache prints with bch_hprint ("0.0k", "512", "1.2G") -> bytes.
     One decimal digit is all bcache prints, so the value is exact to about a tenth of its unit."""
     t = text.strip()
-    m = re.fullmatch(r"(\d+)(?:\.(\d))?([" + _UNITS + r"])?", t)
-    if not m:
+    m = re.fullmatch(r"([0-9]+)(?:\.([0-9]))?([" + _UNITS + r"])?", t)
+    whole = to_int(m.group(1)) if m else None
+    if m is None or whole is None:
         raise ParseError(source, 1, f"expected a size such as 1.2G, got {t[:40]!r}")
-    whole, tenth, unit = int(m.group(1)), int(m.group(2) or 0), m.group(3)
+    tenth, unit = int(m.group(2) or 0), m.group(3)
     scale = 1024 ** (_UNITS.index(unit) + 1) if unit else 1
     return whole * scale + tenth * scale // 10
 

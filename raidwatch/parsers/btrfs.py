@@ -8,6 +8,7 @@ from typing import Any
 
 from raidwatch.errors import ParseError
 from raidwatch.model import BTRFS_PROFILE_LOSSES
+from raidwatch.parsers.bounds import check_lines, line_error
 
 # Block-group profiles as the kernel names them (the directories under allocation/<type>/).
 PROFILES = ("single", "dup", "raid0", "raid1", "raid1c3", "raid1c4", "raid10", "raid5", "raid6")
@@ -51,9 +52,13 @@ _LABEL_RE = re.compile(
     r"^Label:\s*(?:'(?P<quoted>.*)'|(?P<bare>\S+))\s+uuid:\s*(?P<uuid>[0-9a-fA-F-]{32,36})\s*$"
 )
 _TOTAL_RE = re.compile(r"^Total devices\s+(?P<n>[0-9]{1,9})\s+FS bytes used\s+(?P<used>\S+)\s*$")
+# the path is the rest of the line (trailing blanks are stripped in code: a lazy `.*?\s*$` would try the
+# end of the line from every blank of a long run, quadratic in its length)
 _DEVID_RE = re.compile(
-    r"^devid\s+(?P<devid>[0-9]{1,20})\s+size\s+(?P<size>\S+)\s+used\s+(?P<used>\S+)\s+path\s+(?P<path>.*?)\s*$"
+    r"^devid\s+(?P<devid>[0-9]{1,20})\s+size\s+(?P<size>\S+)\s+used\s+(?P<used>\S+)\s+path\s+(?P<path>.*)$"
 )
+# a header column starts after blanks where a capital follows (matched only where a blank run starts)
+_COLUMN_SPLIT_RE = re.compile(r"(?<!\s)\s+(?=[A-Z])")
 _MISSING_PATH_RE = re.compile(r"^<missing disk(?:\s*#\s*(?P<n>[0-9]{1,20}))?>(?:\s+MISSING)?$")
 _WARN_MISSING_RE = re.compile(
     r"^warning[,:]?\s+devid\s+(?P<devid>[0-9]{1,20})\s+(?:is\s+)?missing\b|^warning[,:]?\s+device\s+(?P<dev2>[0-9]{1,20})\s+is\s+missing\b"
@@ -107,6 +112,8 @@ class BtrfsShowResult:
 
     filesystems: tuple[BtrfsFilesystem, ...]
     warnings: tuple[str, ...] = ()
+    # keep_going=True: the filesystems whose block could not be read (left out; the others kept)
+    errors: tuple[ParseError, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -217,11 +224,18 @@ def _flag(text: str | None) -> bool | None:
 # ---------------------------------------------------------------------------- filesystem show
 
 
-def parse_filesystem_show(text: str, source: str = "btrfs filesystem show") -> BtrfsShowResult:
-    """`btrfs filesystem show [--raw] [-d] [UUID|path]` -> the filesystems it lists."""
+def parse_filesystem_show(
+    text: str, source: str = "btrfs filesystem show", keep_going: bool = False
+) -> BtrfsShowResult:
+    """`btrfs filesystem show [--raw] [-d] [UUID|path]` -> the filesystems it lists.
+
+    A filesystem whose block cannot be read (a line longer than bounds.MAX_LINE) raises ParseError; with
+    keep_going=True it goes to `errors` instead and the other filesystems are still read."""
     filesystems: list[BtrfsFilesystem] = []
     warnings: list[str] = []
+    errors: list[ParseError] = []
     current: dict[str, Any] | None = None
+    skipping = False  # keep_going: the lines of a filesystem left out
     extra_missing: set[int] = set()
 
     def close() -> None:
@@ -244,12 +258,21 @@ def parse_filesystem_show(text: str, source: str = "btrfs filesystem show") -> B
         current = None
 
     for lineno, raw in enumerate(text.splitlines(), 1):
+        too_long = line_error(source, lineno, raw, "btrfs filesystem show")
+        if too_long is not None:
+            if not keep_going:
+                raise too_long
+            errors.append(too_long)  # its filesystem is left out, the others kept
+            current, skipping = None, True
+            extra_missing.clear()
+            continue
         line = raw.strip()
         if not line or _VERSION_RE.match(line):
             continue
         m = _LABEL_RE.match(line)
         if m:
             close()
+            skipping = False
             label = m.group("quoted") if m.group("quoted") is not None else m.group("bare")
             current = {
                 "uuid": m.group("uuid").lower(),
@@ -265,6 +288,8 @@ def parse_filesystem_show(text: str, source: str = "btrfs filesystem show") -> B
             extra_missing.add(int(w.group("devid") or w.group("dev2")))
             continue
         if current is None:
+            if skipping:
+                continue
             raise ParseError(source, lineno, f"expected a 'Label: ... uuid: ...' line, got {line[:60]!r}")
         m = _TOTAL_RE.match(line)
         if m:
@@ -273,7 +298,7 @@ def parse_filesystem_show(text: str, source: str = "btrfs filesystem show") -> B
             continue
         m = _DEVID_RE.match(line)
         if m:
-            path = m.group("path")
+            path = m.group("path").rstrip()
             missing_m = _MISSING_PATH_RE.match(path)
             # "<missing disk>", "<missing disk #2>", "... MISSING", or no path at all ("path  MISSING")
             missing = missing_m is not None or path == "MISSING" or path.endswith(" MISSING") or not path
@@ -293,16 +318,20 @@ def parse_filesystem_show(text: str, source: str = "btrfs filesystem show") -> B
         warnings.append(f"{source}:{lineno}: line not understood, ignored: {line[:80]!r}")
     close()
     if not filesystems:
+        if errors:
+            raise errors[0]
         raise ParseError(source, None, "no 'Label: ... uuid: ...' line: not `btrfs filesystem show` output")
-    return BtrfsShowResult(filesystems=tuple(filesystems), warnings=tuple(warnings))
+    return BtrfsShowResult(filesystems=tuple(filesystems), warnings=tuple(warnings), errors=tuple(errors))
 
 
 # ---------------------------------------------------------------------------- device stats
 
 
 def parse_device_stats(text: str, source: str = "btrfs device stats") -> BtrfsStatsResult:
-    """`btrfs device stats [-c] PATH` in its plain (`[/dev/sde].write_io_errs 0`) or `-T` table form."""
-    lines = [(n, raw.strip()) for n, raw in enumerate(text.splitlines(), 1) if raw.strip()]
+    """`btrfs device stats [-c] PATH` in its plain (`[/dev/sde].write_io_errs 0`) or `-T` table form.
+    A line longer than bounds.MAX_LINE is refused (naming it): it could hide a device's counters."""
+    all_lines = check_lines(text.splitlines(), source, "btrfs device stats")
+    lines = [(n, raw.strip()) for n, raw in enumerate(all_lines, 1) if raw.strip()]
     if lines and lines[0][1].split()[:2] == ["Id", "Path"]:
         return _parse_stats_table(lines, source)
     order: list[str] = []
@@ -340,7 +369,7 @@ def _devid_of(device: str) -> int | None:
 
 def _parse_stats_table(lines: list[tuple[int, str]], source: str) -> BtrfsStatsResult:
     header = lines[0][1]
-    names = [c.strip().lower() for c in re.split(r"\s{1,}(?=[A-Z])", header) if c.strip()]
+    names = [c.strip().lower() for c in _COLUMN_SPLIT_RE.split(header) if c.strip()]
     # "Id Path Write errors Read errors ..." -> columns after Id and Path
     cols = [_TABLE_COLUMNS.get(n) for n in names[2:]]
     if not cols or any(c is None for c in cols):
@@ -383,13 +412,16 @@ def parse_error_stats(text: str, devid: int, source: str) -> BtrfsDeviceStats:
     return BtrfsDeviceStats(device=f"devid {devid}", counters=tuple(counters), devid=devid)
 
 
-def parse_btrfs(text: str, source: str = "btrfs") -> BtrfsShowResult | BtrfsStatsResult:
-    """Either `btrfs filesystem show` or `btrfs device stats` output, told apart by their first line."""
+def parse_btrfs(
+    text: str, source: str = "btrfs", keep_going: bool = False
+) -> BtrfsShowResult | BtrfsStatsResult:
+    """Either `btrfs filesystem show` or `btrfs device stats` output, told apart by their first line
+    (`keep_going=`: see parse_filesystem_show)."""
     first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
-    if first.startswith("[") or first.split()[:2] == ["Id", "Path"]:
+    if first.startswith("[") or first.split(maxsplit=2)[:2] == ["Id", "Path"]:
         return parse_device_stats(text, source)
     if first.startswith("Label:"):
-        return parse_filesystem_show(text, source)
+        return parse_filesystem_show(text, source, keep_going=keep_going)
     raise ParseError(
         source, 1 if first else None, "neither `btrfs filesystem show` nor `btrfs device stats` output"
     )
@@ -493,6 +525,7 @@ def to_json(result: BtrfsShowResult | BtrfsStatsResult) -> dict[str, Any]:
                 for fs in result.filesystems
             ],
             "warnings": list(result.warnings),
+            "errors": [str(e) for e in result.errors],
         }
     return {
         "format": "stats",

@@ -8,6 +8,7 @@ from typing import Any
 
 from raidwatch.errors import ParseError
 from raidwatch.model import Array, Member, MemberState, SyncAction, SyncStatus, to_jsonable
+from raidwatch.parsers.bounds import check_lines, to_float, to_int
 from raidwatch.parsers.plist import load_plist, pbool, pdicts, pint, pstr
 
 # AppleRAID set types -> Array.level. Only "mirror" is redundant (survives n-1 member losses);
@@ -23,19 +24,21 @@ _UUID = r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f
 _UUID_RE = re.compile(rf"^{_UUID}$")
 _EQ_RULE_RE = re.compile(r"^={5,}$")
 _DASH_RULE_RE = re.compile(r"^-{5,}$")
-_FOUND_RE = re.compile(r"^AppleRAID sets \((?P<n>\d+) found\)$")
+_FOUND_RE = re.compile(r"^AppleRAID sets \((?P<n>[0-9]+) found\)$")
 _NO_SETS_RE = re.compile(r"^No (?:Apple)?RAID sets found\.?$", re.IGNORECASE)
 _FIELD_RE = re.compile(r"^(?P<key>[A-Z][A-Za-z ]{0,40}?):\s*(?P<value>.*)$")
-_ROW_RE = re.compile(rf"^(?P<idx>\d+|-)\s+(?P<dev>\S+)\s+(?P<uuid>{_UUID})(?:\s+(?P<rest>.*))?$")
+_ROW_RE = re.compile(rf"^(?P<idx>[0-9]+|-)\s+(?P<dev>\S+)\s+(?P<uuid>{_UUID})(?:\s+(?P<rest>.*))?$")
 # What follows the UUID: the status (may hold spaces: "27% (Rebuilding)", "Missing/Damaged"), then on
 # 10.7+ a size column in bytes -- which newer diskutil runs into the status: "5% (Rebuilding)4000443039744".
 _STATUS_SIZE_RE = re.compile(
-    r"^(?P<status>.*?)\s*(?:(?:[\d.]+\s*[KMGTPE]?B\s*)?\((?P<bytes>\d+)\s*Bytes\)|(?P<plain>\d+)(?:\s*B(?:ytes)?)?)?$"
+    r"^(?P<status>.*?)\s*(?:(?:[0-9.]+\s*[KMGTPE]?B\s*)?\((?P<bytes>[0-9]+)\s*Bytes\)|(?P<plain>[0-9]+)(?:\s*B(?:ytes)?)?)?$"
 )
-_BYTES_RE = re.compile(r"\((?P<n>\d+)\s*Bytes\)")
-_PLAIN_BYTES_RE = re.compile(r"^(?P<n>\d+)\s*(?:B|Bytes)?$")
-_PERCENT_RE = re.compile(r"(?P<pct>\d+(?:\.\d+)?)\s*%")
-_ERROR_RE = re.compile(r"^(?:Error:?\s*-?\d+\b.*|AppleRAID:\s.*\bfail.*)$", re.IGNORECASE)
+_STATUS_SIZE_MAX = 200  # _STATUS_SIZE_RE backtracks (lazy status before optional numbers): bounded input only
+_BYTES_RE = re.compile(r"\((?P<n>[0-9]+)\s*Bytes\)")
+_PLAIN_BYTES_RE = re.compile(r"^(?P<n>[0-9]+)\s*(?:B|Bytes)?$")
+# (?<![0-9]): a match starts only where a run of digits starts (else searching a long run is quadratic)
+_PERCENT_RE = re.compile(r"(?<![0-9])(?P<pct>[0-9]+(?:\.[0-9]+)?)\s*%")
+_ERROR_RE = re.compile(r"^(?:Error:?\s*-?[0-9]+\b.*|AppleRAID:\s.*\bfail.*)$", re.IGNORECASE)
 _OPERATION_RE = re.compile(r"^(?P<verb>Started|Finished) RAID operation on (?P<dev>\S+)(?:\s+(?P<name>.*))?$")
 _OP_ERROR_RE = re.compile(r"^Error:?\s*(?P<msg>.*)$")
 
@@ -175,7 +178,8 @@ def _member_kind(status: str | None) -> tuple[str, float | None]:
     low = status.lower()
     if "rebuild" in low:
         m = _PERCENT_RE.search(status)
-        pct = min(max(float(m.group("pct")) / 100.0, 0.0), 1.0) if m else None
+        f = to_float(m.group("pct")) if m else None
+        pct = min(max(f / 100.0, 0.0), 1.0) if f is not None else None
         return "rebuilding", pct
     for word, kind in (
         ("online", "online"),
@@ -323,9 +327,9 @@ def _link_nested(sets: list[AppleRaidSet]) -> tuple[AppleRaidSet, ...]:
 def _size_from_text(value: str) -> int | None:
     m = _BYTES_RE.search(value)
     if m:
-        return int(m.group("n"))
+        return to_int(m.group("n"))
     m = _PLAIN_BYTES_RE.match(value.strip())
-    return int(m.group("n")) if m else None
+    return to_int(m.group("n")) if m else None
 
 
 @dataclass
@@ -347,13 +351,13 @@ def _member_row(line: str, source: str, lineno: int, warnings: list[str]) -> App
         warnings.append(f"{source}:{lineno}: unknown member row ignored: {line[:80]!r}")
         return None
     rest = (m.group("rest") or "").strip()
-    sm = _STATUS_SIZE_RE.match(rest) if len(rest) <= 200 else None
+    sm = _STATUS_SIZE_RE.match(rest) if len(rest) <= _STATUS_SIZE_MAX else None
     status: str | None = rest
     size = None
     if sm:
         status = sm.group("status").strip()
         digits = sm.group("bytes") or sm.group("plain")
-        size = int(digits) if digits else None
+        size = to_int(digits)
     if not status:
         status = None
         warnings.append(f"{source}:{lineno}: member {m.group('dev')} has no status")
@@ -362,7 +366,7 @@ def _member_row(line: str, source: str, lineno: int, warnings: list[str]) -> App
         warnings.append(f"{source}:{lineno}: unknown member status {status!r}")
     dev = m.group("dev")
     return AppleRaidMember(
-        index=int(m.group("idx")) if m.group("idx").isdecimal() else None,
+        index=to_int(m.group("idx")),
         device=None if dev.lower() in ("-none-", "none", "-") else dev,
         uuid=m.group("uuid").upper(),
         status=status,
@@ -426,7 +430,7 @@ def _parse_text(text: str, source: str) -> AppleRaidList:
             sets.append(_close_block(block, source, warnings))
         block = None
 
-    for lineno, raw in enumerate(text.splitlines(), 1):
+    for lineno, raw in enumerate(check_lines(text.splitlines(), source, "diskutil output"), 1):
         line = raw.strip()
         if not line:
             continue
@@ -440,7 +444,7 @@ def _parse_text(text: str, source: str) -> AppleRaidList:
             # Between sets: headers, "no sets", errors.
             m = _FOUND_RE.match(line)
             if m:
-                style, declared, recognized = "appleraid-sets", int(m.group("n")), True
+                style, declared, recognized = "appleraid-sets", to_int(m.group("n")), True
                 continue
             if line == "RAID SETS":
                 style, recognized = "raid-sets", True

@@ -14,7 +14,7 @@ from raidwatch.parsers.plist import load_plist, pbool, pdicts, pint, pstr, pstri
 LIST_ARGV = ("diskutil", "list", "-plist")
 # The partition-type GUID diskutil prints as the Content of a synthesized APFS container disk.
 APFS_CONTAINER_CONTENT = "EF57347C-0000-11AA-AA11-00306543ECAC"
-_IDENT_RE = re.compile(r"^disk\d+(?:s\d+)*$")
+_IDENT_RE = re.compile(r"^disk[0-9]+(?:s[0-9]+)*$")
 
 
 @dataclass(frozen=True)

@@ -18,14 +18,17 @@ import re
 from dataclasses import dataclass, field
 
 from raidwatch.errors import ParseError
+from raidwatch.parsers.bounds import line_error, to_int
 
-# name: start length target [args...]; a name may hold spaces or colons, so the first ": <digits> <digits> "
+# name: start length target [args...]; a name may hold spaces or colons, so the first ": <digits> <digits> ".
+# The args are the rest of the line (split on blanks by the caller; a lazy `.*?\s*$` would be quadratic
+# in a long run of blanks).
 LINE_RE = re.compile(
-    r"^(?P<name>\S.*?):\s+(?P<start>\d+)\s+(?P<length>\d+)\s+(?P<target>\S+)(?:\s+(?P<args>.*?))?\s*$"
+    r"^(?P<name>\S.*?):\s+(?P<start>[0-9]+)\s+(?P<length>[0-9]+)\s+(?P<target>\S+)(?:\s+(?P<args>.*))?$"
 )
 _EMPTY_RE = re.compile(r"^(?P<name>\S.*?):\s*$")  # a device with no table loaded
 NO_DEVICES = "No devices found"
-DEVNO_RE = re.compile(r"^\d+:\d+$")
+DEVNO_RE = re.compile(r"^[0-9]+:[0-9]+$")
 
 # dm-raid health characters (dm-raid.rst "Status Output"; '-' when the device is absent, dm-raid.c)
 RAID_HEALTH = {"A": "alive, in sync", "a": "alive, not in sync", "D": "dead", "-": "absent"}
@@ -108,8 +111,8 @@ class RaidTable:
         """raid10_copies (2 when the table does not say, dm-raid.rst)."""
         if self.level != "raid10":
             return None
-        v = self.param("raid10_copies")
-        return int(v) if v is not None and v.isdecimal() else 2
+        v = to_int(self.param("raid10_copies"))
+        return v if v is not None else 2
 
 
 @dataclass(frozen=True)
@@ -213,21 +216,23 @@ def _err(source: str, why: str) -> ParseError:
 
 
 def _int(word: str, what: str, source: str) -> int:
-    if not word.isdecimal():
-        raise _err(source, f"{what}: expected a number, got {word!r}")
-    return int(word)
+    n = to_int(word)
+    if n is None or word != word.strip():
+        raise _err(source, f"{what}: expected a number, got {word[:40]!r}")
+    return n
 
 
 def _ratio(word: str, what: str, source: str) -> tuple[int, int]:
-    m = re.fullmatch(r"(\d+)/(\d+)", word)
-    if not m:
-        raise _err(source, f"{what}: expected N/M, got {word!r}")
-    return int(m.group(1)), int(m.group(2))
+    m = re.fullmatch(r"([0-9]+)/([0-9]+)", word)
+    done, total = (to_int(m.group(1)), to_int(m.group(2))) if m else (None, None)
+    if done is None or total is None:
+        raise _err(source, f"{what}: expected N/M, got {word[:40]!r}")
+    return done, total
 
 
 def raid_level(raid_type: str) -> str:
     """dm-raid raid_type -> level: raid5_ls -> raid5, raid6_zr -> raid6, raid10 -> raid10."""
-    m = re.match(r"raid(\d+)", raid_type)
+    m = re.match(r"raid([0-9]+)", raid_type)
     return f"raid{m.group(1)}" if m else raid_type
 
 
@@ -336,8 +341,9 @@ def parse_mirror_status(args: tuple[str, ...] | list[str], source: str = "dmsetu
         raise _err(source, f"mirror status: health characters {health!r} do not fit {n} leg(s)")
     log: tuple[str, ...] = ()
     tail = a[4 + n :]
-    if tail and tail[0].isdecimal():
-        log = tuple(tail[1 : 1 + int(tail[0])])
+    nlog = to_int(tail[0]) if tail else None
+    if nlog is not None:
+        log = tuple(tail[1 : 1 + nlog])
     return MirrorStatus(devs, done, total, health, log)
 
 
@@ -366,8 +372,8 @@ def parse_cache_status(args: tuple[str, ...] | list[str], source: str = "dmsetup
     policy = a[pos] if pos < len(a) else None
     pos += 1
     policy_args: tuple[str, ...] = ()
-    if pos < len(a) and a[pos].isdecimal():
-        npol = int(a[pos])
+    npol = to_int(a[pos]) if pos < len(a) else None
+    if npol is not None:
         policy_args = tuple(a[pos + 1 : pos + 1 + npol])
         pos += 1 + npol
     mode = a[pos] if pos < len(a) else None
@@ -410,8 +416,9 @@ def parse_cache_table(args: tuple[str, ...] | list[str], source: str = "dmsetup 
     rest = a[5 + nfeat :]
     policy = rest[0] if rest else None
     policy_args: tuple[str, ...] = ()
-    if len(rest) > 1 and rest[1].isdecimal():
-        policy_args = tuple(rest[2 : 2 + int(rest[1])])
+    npol = to_int(rest[1]) if len(rest) > 1 else None
+    if npol is not None:
+        policy_args = tuple(rest[2 : 2 + npol])
     return CacheTable(meta, cache, origin, block, features, policy, policy_args)
 
 
@@ -422,11 +429,11 @@ def parse_writecache_status(
     a = list(args)
     if len(a) < 4:
         raise _err(source, f"writecache status: expected at least 4 numbers, got {' '.join(a)!r}")
-    error = a[0]
-    if not re.fullmatch(r"-?\d+", error):
-        raise _err(source, f"writecache status error indicator: expected a number, got {error!r}")
+    error = to_int(a[0], signed=True) if a[0] == a[0].strip() and a[0][:1] != "+" else None
+    if error is None:
+        raise _err(source, f"writecache status error indicator: expected a number, got {a[0][:40]!r}")
     nums = [_int(w, "writecache status field", source) for w in a[1:]]
-    return WritecacheStatus(abs(int(error)), nums[0], nums[1], nums[2], tuple(nums[3:]))
+    return WritecacheStatus(abs(error), nums[0], nums[1], nums[2], tuple(nums[3:]))
 
 
 def parse_writecache_table(
@@ -442,8 +449,9 @@ def parse_writecache_table(
         raise _err(source, "writecache table: a device is '-'")
     block = _int(a[3], "writecache table block size", source)
     options: tuple[str, ...] = ()
-    if len(a) > 4 and a[4].isdecimal():
-        options = tuple(a[5 : 5 + int(a[4])])
+    nopt = to_int(a[4]) if len(a) > 4 else None
+    if nopt is not None:
+        options = tuple(a[5 : 5 + nopt])
     return WritecacheTable(a[0], origin, cache, block, options)
 
 
@@ -452,8 +460,11 @@ def split_line(line: str) -> DmLine | None:
     m = LINE_RE.match(line.strip())
     if not m:
         return None
+    start, length = to_int(m.group("start")), to_int(m.group("length"))
+    if start is None or length is None:
+        return None  # more digits than a sector count has: not a dm line
     args = tuple((m.group("args") or "").split())
-    return DmLine(m.group("name"), int(m.group("start")), int(m.group("length")), m.group("target"), args)
+    return DmLine(m.group("name"), start, length, m.group("target"), args)
 
 
 def parse_dmsetup(text: str, source: str) -> DmReport:
@@ -466,6 +477,9 @@ def parse_dmsetup(text: str, source: str) -> DmReport:
     warnings: list[str] = []
     seen = False
     for lineno, raw in enumerate(text.splitlines(), 1):
+        too_long = line_error(source, lineno, raw, "dmsetup")
+        if too_long is not None:
+            raise too_long  # it could be any device's segment: no device is known without it
         s = raw.strip()
         if not s or s.startswith("#"):
             continue

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from raidwatch.errors import ParseError
+from raidwatch.parsers.bounds import to_int
 
 # dev-*/state words the kernel writes (drivers/md/md.c state_show)
 KNOWN_DEV_STATES = frozenset(
@@ -129,8 +130,10 @@ def normalize_level(text: str | None) -> str | None:
     """md/level as the model names levels: "raid1" stays, "1" becomes raid1, "-1" linear; "" None."""
     if not text:
         return None
-    if re.fullmatch(r"-?\d+", text):
-        n = int(text)
+    if re.fullmatch(r"-?[0-9]+", text):
+        n = to_int(text, signed=True)
+        if n is None:
+            return None
         if n in _LEVEL_NUMBERS:
             return _LEVEL_NUMBERS[n]
         return f"raid{n}" if 0 <= n <= 10 else None
@@ -143,11 +146,10 @@ def _int(value: str | None, source: str, what: str, warnings: list[str]) -> int 
     v = value.strip()
     if v in ("", "none"):
         return None
-    try:
-        return int(v.split()[0])
-    except ValueError:
+    n = to_int(v.split()[0], signed=True)
+    if n is None:
         warnings.append(f"{source}/{what}: expected a number, got {v[:40]!r}")
-        return None
+    return n
 
 
 def parse_md_sysfs(
@@ -173,10 +175,10 @@ def parse_md_sysfs(
     raid_disks = before = None
     rd = get.get("raid_disks")
     if rd:
-        m = re.fullmatch(r"(\d+)(?:\s*\((\d+)\))?", rd)
-        if m:
-            raid_disks = int(m.group(1))
-            before = int(m.group(2)) if m.group(2) else None
+        m = re.fullmatch(r"([0-9]+)(?:\s*\(([0-9]+)\))?", rd)
+        if m and to_int(m.group(1)) is not None:
+            raid_disks = to_int(m.group(1))
+            before = to_int(m.group(2))
         else:
             warnings.append(f"{src}/raid_disks: unexpected value {rd[:40]!r}")
     sync_action = get.get("sync_action") or None
@@ -186,9 +188,10 @@ def parse_md_sysfs(
     delayed = False
     sc = get.get("sync_completed")
     if sc:
-        m = re.fullmatch(r"(\d+)\s*/\s*(\d+)", sc)
-        if m:
-            completed = (int(m.group(1)), int(m.group(2)))
+        m = re.fullmatch(r"([0-9]+)\s*/\s*([0-9]+)", sc)
+        done, total = (to_int(m.group(1)), to_int(m.group(2))) if m else (None, None)
+        if done is not None and total is not None:
+            completed = (done, total)
         elif sc == "delayed":
             delayed = True
         elif sc != "none":

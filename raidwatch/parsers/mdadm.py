@@ -9,23 +9,27 @@ from typing import Any, TypeVar
 
 from raidwatch.errors import ParseError
 from raidwatch.model import MemberState, SyncAction, SyncStatus, to_jsonable
+from raidwatch.parsers.bounds import check_lines, to_float
 
+# Every pattern here is linear in the line's length. The rest of a line is taken whole (`.*`, stripped in
+# code) rather than lazily before a trailing `\s*$`, which would retry the end of the line from every
+# blank of a long run of them; a lazy prefix before `\s*(` is led by (?<!\s) for the same reason.
 # "          Raid Level : raid1": a right-aligned key, " : ", the value (which may hold colons itself).
-_KV_RE = re.compile(r"^\s*(?P<key>\S(?:.*?\S)?)\s+:(?:\s+(?P<value>.*?))?\s*$")
+_KV_RE = re.compile(r"^\s*(?P<key>\S(?:.*?\S)?)\s+:(?P<value>(?:\s.*)?)$")
 _HEADER_RE = re.compile(r"^(?P<dev>/\S*):\s*$")
 _TABLE_HEAD_RE = re.compile(r"^\s*Number\s+Major\s+Minor\s+RaidDevice(?:\s+State)?\s*$")
 _DDF_TABLE_HEAD_RE = re.compile(r"^\s*Number\s+RefNo\s+Size\s+Device\s+Type/State\s*$")
 _DETAIL_ROW_RE = re.compile(
-    r"^\s*(?P<number>-|[0-9]+)\s+(?P<major>[0-9]+)\s+(?P<minor>[0-9]+)\s+(?P<role>-|[0-9]+)(?:\s+(?P<rest>.*?))?\s*$"
+    r"^\s*(?P<number>-|[0-9]+)\s+(?P<major>[0-9]+)\s+(?P<minor>[0-9]+)\s+(?P<role>-|[0-9]+)(?:\s+(?P<rest>.*))?$"
 )
 # 0.90 --examine: "this     0     254        1        0      active sync   /dev/vda1" (no descriptor column)
 _THIS_ROW_RE = re.compile(
-    r"^this\s+(?P<number>[0-9]+)\s+(?P<major>[0-9]+)\s+(?P<minor>[0-9]+)\s+(?P<role>-|[0-9]+)(?:\s+(?P<rest>.*?))?\s*$"
+    r"^this\s+(?P<number>[0-9]+)\s+(?P<major>[0-9]+)\s+(?P<minor>[0-9]+)\s+(?P<role>-|[0-9]+)(?:\s+(?P<rest>.*))?$"
 )
 # 0.90 --examine: "   1     1     254        2        1      active sync   /dev/vda2" (descriptor first)
 _SB_ROW_RE = re.compile(
     r"^\s*(?P<desc>[0-9]+)\s+(?P<number>[0-9]+)\s+(?P<major>[0-9]+)\s+(?P<minor>[0-9]+)\s+(?P<role>-|[0-9]+)"
-    r"(?:\s+(?P<rest>.*?))?\s*$"
+    r"(?:\s+(?P<rest>.*))?$"
 )
 _DDF_ROW_RE = re.compile(
     r"^\s*(?P<number>[0-9]+)\s+(?P<ref>[0-9A-Fa-f]+)\s+(?P<size>[0-9]+K?)\s+(?:(?P<dev>/\S+)\s+)?(?P<state>\S+)\s*$"
@@ -34,14 +38,14 @@ _CONTINUATION_RE = re.compile(r"^\s+\(.*\)\s*$")
 _INDEXED_KEY_RE = re.compile(r"^(?P<base>.+?)\[(?P<idx>[0-9]+)\]$")
 _SECTION_RE = re.compile(r"^\s*\[(?P<name>[^\]]+)\]:\s*$")
 _DISK_SERIAL_RE = re.compile(r"^Disk(?P<n>[0-9]+) Serial$")
-_LOCAL_RE = re.compile(r"^(?P<value>.*?)\s*\(local to host (?P<host>[^)]*)\)$")
+_LOCAL_RE = re.compile(r"^(?P<value>.*?)(?<!\s)\s*\(local to host (?P<host>[^)]*)\)$")
 _SIZE_RE = re.compile(r"^(?P<n>[0-9]+)(?:\s+(?P<unit>KiB|sectors|K)\b)?")
 _CHUNK_RE = re.compile(r"^(?P<n>[0-9]+)\s*(?P<unit>K|KiB|M|MiB)?\b")
 _EVENTS_RE = re.compile(r"^(?P<a>[0-9]+)(?:\.(?P<b>[0-9]+))?$")
 _STATUS_KEY_RE = re.compile(r"^(?P<what>[A-Za-z]+) Status$")
 _PERCENT_RE = re.compile(r"^(?P<pct>[0-9]+(?:\.[0-9]+)?)\s*%")
 _CONTAINER_RE = re.compile(r"^(?P<dev>[^,\s]+),?\s+member\s+(?P<member>[0-9]+)\b")
-_QUEUED_RE = re.compile(r"^(?P<word>.*?)\s*\((?P<queued>DELAYED|PENDING|REMOTE)\)$")
+_QUEUED_RE = re.compile(r"^(?P<word>.*?)(?<!\s)\s*\((?P<queued>DELAYED|PENDING|REMOTE)\)$")
 _ROLE_RE = re.compile(r"^(?P<kind>Active|Replacement) device (?P<n>[0-9]+)$")
 _CHECKSUM_RE = re.compile(r"^(?P<sum>[0-9A-Fa-f]+)\s*(?:-\s*)?(?P<verdict>correct|expected\s+\S+)?")
 
@@ -475,7 +479,7 @@ def _clean_lines(text: str, source: str, what: str) -> list[str]:
         raise ParseError(source, None, f"expected text, got {type(text).__name__}")
     if "\x00" in text:
         raise ParseError(source, None, f"binary data, not {what} output")
-    lines = text.splitlines()
+    lines = check_lines(text.splitlines(), source, what)
     if not any(line.strip() for line in lines):
         raise ParseError(source, None, f"empty: no {what} output")
     return lines
@@ -501,7 +505,7 @@ def _kv(line: str) -> tuple[str, str] | None:
     m = _KV_RE.match(line)
     if not m:
         return None
-    return m.group("key"), m.group("value") or ""
+    return m.group("key"), m.group("value").strip()
 
 
 # ---------------------------------------------------------------- detection
@@ -585,7 +589,8 @@ def _detail_field(key: str, value: str, fields: dict[str, Any]) -> bool:
     elif (status := _STATUS_KEY_RE.match(key)) and status.group("what") in _STATUS_ACTIONS:
         pct = _PERCENT_RE.match(value)
         fields["sync_action"] = _STATUS_ACTIONS[status.group("what")]
-        fields["sync_percent"] = min(max(float(pct.group("pct")), 0.0), 100.0) if pct else None
+        percent = to_float(pct.group("pct")) if pct else None
+        fields["sync_percent"] = min(max(percent, 0.0), 100.0) if percent is not None else None
     else:
         return False
     return True

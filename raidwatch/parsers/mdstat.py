@@ -7,25 +7,30 @@ from dataclasses import dataclass, replace
 
 from raidwatch.errors import ParseError
 from raidwatch.model import Array, Member, MemberState, SyncAction, SyncStatus
+from raidwatch.parsers.bounds import line_error, to_float, to_int
 
-_ARRAY_RE = re.compile(r"^(?P<name>md[\w.-]*|md_d\d+)\s*:\s*(?P<rest>.*)$")
-_MEMBER_RE = re.compile(r"^(?P<dev>[^\s\[\]()]+)\[(?P<slot>\d+)\](?P<flags>(?:\([A-Za-z]\))*)$")
-_STATUS_RE = re.compile(r"\[(?P<total>\d+)/(?P<insync>\d+)\]\s*\[(?P<map>[U_]*)\]")
-_BLOCKS_RE = re.compile(r"^(?P<blocks>\d+)\s+blocks\b")
+# Digits are ASCII ([0-9]): a regex \d would also take other scripts' digits. Every pattern below is
+# linear in the line's length (no two unbounded repeats that can match the same text meet).
+_ARRAY_RE = re.compile(r"^(?P<name>md[\w.-]*|md_d[0-9]+)\s*:\s*(?P<rest>.*)$")
+_MEMBER_RE = re.compile(r"^(?P<dev>[^\s\[\]()]+)\[(?P<slot>[0-9]+)\](?P<flags>(?:\([A-Za-z]\))*)$")
+_STATUS_RE = re.compile(r"\[(?P<total>[0-9]+)/(?P<insync>[0-9]+)\]\s*\[(?P<map>[U_]*)\]")
+_BLOCKS_RE = re.compile(r"^(?P<blocks>[0-9]+)\s+blocks\b")
 _SUPER_RE = re.compile(r"\bsuper\s+(?P<super>\S+)")
-_CHUNK_RE = re.compile(r"\b(?P<n>\d+)[kK]\s+chunks?\b")
-_COPIES_RE = re.compile(r"\b(?P<n>\d+)\s+(?P<kind>near|far|offset)-copies\b")
-_FAR_SET_RE = re.compile(r"\b(?P<n>\d+)\s+devices\s+per\s+set\b")
+_CHUNK_RE = re.compile(r"\b(?P<n>[0-9]+)[kK]\s+chunks?\b")
+_OLD_CHUNK_RE = re.compile(r"\b(?P<n>[0-9]+)k chunk\b")
+_COPIES_RE = re.compile(r"\b(?P<n>[0-9]+)\s+(?P<kind>near|far|offset)-copies\b")
+_FAR_SET_RE = re.compile(r"\b(?P<n>[0-9]+)\s+devices\s+per\s+set\b")
+_NUM = r"[0-9]+(?:\.[0-9]+)?"
 _PROGRESS_RE = re.compile(
-    r"(?P<action>resync|recovery|check|repair|reshape)\s*=\s*(?P<pct>[\d.]+)%"
-    r"(?:\s*\((?P<done>\d+)/(?P<total>\d+)\))?"
-    r"(?:\s*finish\s*=\s*(?P<finish>[\d.]+)min)?"
-    r"(?:\s*speed\s*=\s*(?P<speed>\d+)K/sec)?"
+    rf"(?P<action>resync|recovery|check|repair|reshape)\s*=\s*(?P<pct>{_NUM})%"
+    r"(?:\s*\((?P<done>[0-9]+)/(?P<total>[0-9]+)\))?"
+    rf"(?:\s*finish\s*=\s*(?P<finish>{_NUM})min)?"
+    r"(?:\s*speed\s*=\s*(?P<speed>[0-9]+)K/sec)?"
 )
 _QUEUED_RE = re.compile(
     r"\b(?P<action>resync|recovery|check|repair|reshape)\s*=\s*(?P<what>DELAYED|PENDING)\b"
 )
-_LEVEL_RE = re.compile(r"^(raid\d+|linear|multipath|faulty)$")
+_LEVEL_RE = re.compile(r"^(raid[0-9]+|linear|multipath|faulty)$")
 
 _FLAG_NAMES = {"W": "write-mostly", "R": "replacement", "J": "journal"}
 
@@ -61,9 +66,12 @@ def _parse_members(tokens: list[str], source: str, lineno: int, warnings: list[s
                 flags.append(_FLAG_NAMES[letter])
             else:
                 warnings.append(f"{source}:{lineno}: unknown member flag ({letter}) on {m.group('dev')}")
-        members.append(
-            Member(device=m.group("dev"), slot=int(m.group("slot")), state=state, flags=tuple(flags))
-        )
+        slot = to_int(m.group("slot"))
+        if slot is None:
+            why = f"a slot of {len(m.group('slot'))} digits is no slot number"
+            warnings.append(f"{source}:{lineno}: member {m.group('dev')} ignored: {why}")
+            continue
+        members.append(Member(device=m.group("dev"), slot=slot, state=state, flags=tuple(flags)))
     return members
 
 
@@ -103,25 +111,31 @@ def _header(name: str, rest: str, source: str, lineno: int, warnings: list[str])
     )
 
 
-def _apply_status(arr: Array, line: str) -> Array:
+def _number(text: str, what: str, arr: Array, source: str, lineno: int) -> int:
+    """A count the array's state depends on: a number too long to be one makes the array unreadable."""
+    n = to_int(text)
+    if n is None:
+        raise ParseError(source, lineno, f"{arr.name}: {what} of {len(text)} digits is not a number")
+    return n
+
+
+def _apply_status(arr: Array, line: str, source: str, lineno: int) -> Array:
     changes: dict[str, object] = {}
     m = _BLOCKS_RE.search(line.strip())
     if m:
-        changes["size_bytes"] = int(m.group("blocks")) * 1024
+        size = to_int(m.group("blocks"))
+        changes["size_bytes"] = size * 1024 if size is not None else None
     m = _SUPER_RE.search(line)
     if m:
         changes["metadata"] = m.group("super")
-    m = _CHUNK_RE.search(line)
+    m = _CHUNK_RE.search(line) or _OLD_CHUNK_RE.search(line)
     if m:
-        changes["chunk_kib"] = int(m.group("n"))
-    m = re.search(r"\b(\d+)k chunk\b", line)
-    if m and "chunk_kib" not in changes:
-        changes["chunk_kib"] = int(m.group(1))
+        changes["chunk_kib"] = to_int(m.group("n"))
     changes.update(_raid10_geometry(line))
     m = _STATUS_RE.search(line)
     if m:
-        changes["raid_disks"] = int(m.group("total"))
-        changes["in_sync_disks"] = int(m.group("insync"))
+        changes["raid_disks"] = _number(m.group("total"), "raid disks", arr, source, lineno)
+        changes["in_sync_disks"] = _number(m.group("insync"), "in-sync disks", arr, source, lineno)
         changes["status_map"] = m.group("map")
     return replace(arr, **changes)  # type: ignore[arg-type]
 
@@ -129,8 +143,8 @@ def _apply_status(arr: Array, line: str) -> Array:
 def _raid10_geometry(line: str) -> dict[str, object]:
     """raid10's layout as raid10.c raid10_status prints it: " 2 near-copies", " 2 far-copies" or
     " 2 offset-copies" (each only when above 1), then " N devices per set" for far-set layouts."""
-    found = {m.group("kind"): int(m.group("n")) for m in _COPIES_RE.finditer(line)}
-    if not found:
+    found = {m.group("kind"): to_int(m.group("n")) for m in _COPIES_RE.finditer(line)}
+    if not found or None in found.values():
         return {}
     near = found.get("near", 1)
     far = found.get("offset", found.get("far", 1))
@@ -142,20 +156,22 @@ def _raid10_geometry(line: str) -> dict[str, object]:
     }
     m = _FAR_SET_RE.search(line)
     if m:
-        out["far_set_size"] = int(m.group("n"))
+        out["far_set_size"] = to_int(m.group("n"))
     return out
 
 
 def _progress(line: str) -> SyncStatus | None:
     m = _PROGRESS_RE.search(line)
     if m:
+        pct = to_float(m.group("pct"))
+        finish = to_float(m.group("finish"))
         return SyncStatus(
             action=SyncAction(m.group("action")),
-            progress=min(max(float(m.group("pct")) / 100.0, 0.0), 1.0),
-            finish_seconds=float(m.group("finish")) * 60 if m.group("finish") else None,
-            speed_kib_s=int(m.group("speed")) if m.group("speed") else None,
-            done_blocks=int(m.group("done")) if m.group("done") else None,
-            total_blocks=int(m.group("total")) if m.group("total") else None,
+            progress=min(max(pct / 100.0, 0.0), 1.0) if pct is not None else None,
+            finish_seconds=finish * 60 if finish is not None else None,
+            speed_kib_s=to_int(m.group("speed")),
+            done_blocks=to_int(m.group("done")),
+            total_blocks=to_int(m.group("total")),
         )
     m = _QUEUED_RE.search(line)
     if m:
@@ -213,7 +229,7 @@ def _finish(arr: Array) -> Array:
                 members[i] = replace(members[i], in_sync=True)
         elif raid_disks is not None:
             rebuilding = arr.sync is not None and arr.sync.action in (SyncAction.RECOVERY, SyncAction.RESHAPE)
-            high = [i for i in holders if (members[i].slot or 0) >= raid_disks]
+            high = {i for i in holders if (members[i].slot or 0) >= raid_disks}
             if len(holders) - len(high) == in_sync:
                 for i in holders:
                     is_high = i in high
@@ -243,6 +259,21 @@ def parse_mdstat(text: str, source: str = "/proc/mdstat") -> MdstatResult:
             current = None
 
     for lineno, raw in enumerate(lines, 1):
+        too_long = line_error(source, lineno, raw, "/proc/mdstat")
+        if too_long is not None:
+            # the array it belongs to (or starts) is left out with the error; the others are kept
+            head = _ARRAY_RE.match(raw[:256])
+            if head and raw[:1] not in (" ", "\t"):
+                close()
+                skipping = head.group("name")
+                errors.append(too_long)
+            elif current is not None:
+                skipping = current.name
+                current = None
+                errors.append(too_long)
+            elif skipping is None:
+                warnings.append(str(too_long))
+            continue
         line = raw.strip()
         if not line:
             continue
@@ -274,25 +305,33 @@ def parse_mdstat(text: str, source: str = "/proc/mdstat") -> MdstatResult:
         if current is None:
             warnings.append(f"{source}:{lineno}: line outside any array ignored: {line[:80]!r}")
             continue
-        if "blocks" in line and _BLOCKS_RE.search(line):
-            current = _apply_status(current, line)
-            continue
-        sync = _progress(line)
-        if sync is not None:
-            if current.sync is None or (current.sync.delayed or current.sync.pending):
-                current = replace(current, sync=sync)
-            continue
-        if line.startswith("bitmap:"):
-            continue
-        if line.startswith("[") and re.fullmatch(r"\[[=>.]*\]", line):
-            continue  # a progress bar wrapped onto its own line
-        if _STATUS_RE.search(line):
-            current = _apply_status(current, line)
-            continue
-        warnings.append(f"{source}:{lineno}: unknown line in {current.name} ignored: {line[:80]!r}")
+        try:
+            current = _body_line(current, line, source, lineno, warnings)
+        except ParseError as exc:
+            errors.append(exc)  # the array is left out, the others kept
+            skipping, current = current.name, None
     close()
     if not saw_header and not arrays:
         raise ParseError(
             source, 1 if lines else None, "not /proc/mdstat: no 'Personalities' line and no md arrays"
         )
     return MdstatResult(tuple(arrays), personalities, unused, tuple(warnings), tuple(errors))
+
+
+def _body_line(current: Array, line: str, source: str, lineno: int, warnings: list[str]) -> Array:
+    """One line of an array's body (status, progress, bitmap) applied to it."""
+    if "blocks" in line and _BLOCKS_RE.search(line):
+        return _apply_status(current, line, source, lineno)
+    sync = _progress(line)
+    if sync is not None:
+        if current.sync is None or (current.sync.delayed or current.sync.pending):
+            return replace(current, sync=sync)
+        return current
+    if line.startswith("bitmap:"):
+        return current
+    if line.startswith("[") and re.fullmatch(r"\[[=>.]*\]", line):
+        return current  # a progress bar wrapped onto its own line
+    if _STATUS_RE.search(line):
+        return _apply_status(current, line, source, lineno)
+    warnings.append(f"{source}:{lineno}: unknown line in {current.name} ignored: {line[:80]!r}")
+    return current

@@ -31,6 +31,7 @@ from typing import Any
 
 from raidwatch.errors import ParseError
 from raidwatch.model import SmartHealth, to_jsonable
+from raidwatch.parsers.bounds import check_lines, to_hex, to_int
 
 # smartctl(8) "RETURN VALUES": one name per bit, low bit first.
 EXIT_BITS: tuple[str, ...] = (
@@ -241,8 +242,11 @@ def _build(f: _Facts, exit_status: int | None) -> SmartHealth:
 # our line scanner
 
 
-_BANNER_RE = re.compile(r"^smartctl\s+(?:pre-)?\d+\.\d+\S*\s")
-_STANDBY_RE = re.compile(r"Device is in (?P<mode>[A-Z_]+(?: \(OS\))?) mode, exit\((?P<rc>\d+)\)")
+# Digits are ASCII ([0-9]); every pattern is linear in the line's length: the rest of a line is taken
+# whole (`.*`, stripped in code), never lazily before a trailing `\s*$`, and the self-test log's
+# two free-text columns are split in code (_test_row), not by two lazy groups.
+_BANNER_RE = re.compile(r"^smartctl\s+(?:pre-)?[0-9]+\.[0-9]+\S*\s")
+_STANDBY_RE = re.compile(r"Device is in (?P<mode>[A-Z_]+(?: \(OS\))?) mode, exit\((?P<rc>[0-9]+)\)")
 _OPEN_RE = re.compile(r"^Smartctl open device: (?P<dev>\S+)(?: \[[^\]]*\])? failed: (?P<why>.+)$")
 _PERM_RE = re.compile(r"Permission denied|Operation not permitted", re.I)
 
@@ -267,43 +271,69 @@ _FATAL_RES = (
     re.compile(r"^Read Device Identity failed: .*"),
     re.compile(r"^.*: Unable to detect device type$"),
     re.compile(r"^Log Sense failed, IE page .*"),
-    re.compile(r"^Standard Inquiry \(\d+ bytes\) failed .*"),
+    re.compile(r"^Standard Inquiry \([0-9]+ bytes\) failed .*"),
     re.compile(r"^.*Device does not support SMART.*", re.I),
 )
-_KV_RE = re.compile(r"^(?P<key>[A-Za-z][A-Za-z0-9 ./()#,-]*?):\s*(?P<val>.*?)\s*$")
+_KV_RE = re.compile(r"^(?P<key>[A-Za-z][A-Za-z0-9 ./()#,-]*?):(?P<val>.*)$")
 _ATTR_HDR_RE = re.compile(r"^ID#\s+ATTRIBUTE_NAME\s+FLAGS?\s+VALUE\s+WORST\s+THRESH")
 _ATTR_STD_RE = re.compile(
-    r"^\s*(?P<id>\d{1,3})\s+(?P<name>\S+)\s+(?P<flag>0x[0-9a-fA-F]+)\s+(?P<value>\d+)\s+(?P<worst>\d+)\s+"
-    r"(?P<thresh>\d+|---)\s+(?P<type>Pre-fail|Old_age)\s+(?P<updated>\S+)\s+(?P<when>\S+)\s+(?P<raw>.*)$"
+    r"^\s*(?P<id>[0-9]{1,3})\s+(?P<name>\S+)\s+(?P<flag>0x[0-9a-fA-F]+)\s+(?P<value>[0-9]+)\s+"
+    r"(?P<worst>[0-9]+)\s+(?P<thresh>[0-9]+|---)\s+(?P<type>Pre-fail|Old_age)\s+(?P<updated>\S+)\s+"
+    r"(?P<when>\S+)\s+(?P<raw>.*)$"
 )
 _ATTR_BRIEF_RE = re.compile(
-    r"^\s*(?P<id>\d{1,3})\s+(?P<name>\S+)\s+(?P<flag>[-A-Z]{6,})\s+(?P<value>\d+)\s+(?P<worst>\d+)\s+"
-    r"(?P<thresh>\d+|---)\s+(?P<when>-|NOW|Past)\s+(?P<raw>.*)$"
+    r"^\s*(?P<id>[0-9]{1,3})\s+(?P<name>\S+)\s+(?P<flag>[-A-Z]{6,})\s+(?P<value>[0-9]+)\s+(?P<worst>[0-9]+)\s+"
+    r"(?P<thresh>[0-9]+|---)\s+(?P<when>-|NOW|Past)\s+(?P<raw>.*)$"
 )
-_ATA_TEST_RE = re.compile(
-    r"^#\s*\d+\s+(?P<type>\S.*?)\s{2,}(?P<status>\S.*?)\s+(?P<remain>\d+)%\s+(?P<hours>\d+)\s+(?P<lba>\S+)\s*$"
-)
-_SCSI_TEST_RE = re.compile(
-    r"^#\s*\d+\s+(?P<type>\S.*?)\s{2,}(?P<status>\S.*?)\s{2,}(?P<seg>\S+)\s+(?P<hours>\d+|NOW|-)\s+\S+\s+\["
-)
-_NVME_TEST_RE = re.compile(r"^\s*\d+\s+(?P<type>\S.*?)\s{2,}(?P<status>\S.*?)\s{2,}(?P<hours>\d+)(?:\s|$)")
-_SCSI_ERR_RE = re.compile(r"^(?P<kind>read|write|verify):\s+(?P<cols>[\d.,\s]+)$")
-_INT_RE = re.compile(r"\d+")
-_DIGIT_SEP_RE = re.compile(r"(?<=\d)[\u00a0\u202f\u2019\ufffd'](?=\d{3})")
+# Self-test log rows: "<type>  <status>" (free text, two or more blanks between them), then a tail of
+# fixed columns. Each tail pattern is searched from the status on (leftmost = the shortest status) and
+# starts only where a run of blanks starts, so each try reads a few words: linear in the line.
+_ATA_TEST_HEAD_RE = re.compile(r"#\s*[0-9]+\s+(?=\S)")
+_ATA_TEST_TAIL_RE = re.compile(r"(?<!\s)\s+(?P<remain>[0-9]+)%\s+(?P<hours>[0-9]+)\s+(?P<lba>\S+)\s*$")
+_SCSI_TEST_TAIL_RE = re.compile(r"(?<!\s)\s{2,}(?P<seg>\S+)\s+(?P<hours>[0-9]+|NOW|-)\s+\S+\s+\[")
+_NVME_TEST_HEAD_RE = re.compile(r"\s*[0-9]+\s+(?=\S)")
+_NVME_TEST_TAIL_RE = re.compile(r"(?<!\s)\s{2,}(?P<hours>[0-9]+)(?:\s|$)")
+_TWO_BLANKS_RE = re.compile(r"(?<!\s)\s{2,}")
+# the columns start at a digit: a class holding blanks right after `\s+` would split a long run of blanks
+# between the two in every way (quadratic in its length)
+_SCSI_ERR_RE = re.compile(r"^(?P<kind>read|write|verify):\s+(?P<cols>[0-9.,][0-9.,\s]*)$")
+_INT_RE = re.compile(r"[0-9]+")
+_DIGIT_SEP_RE = re.compile(r"(?<=[0-9])[\u00a0\u202f\u2019\ufffd'](?=[0-9]{3})")
+_GROUPED_RE = re.compile(r"\s*([0-9][0-9,.'\u00a0\u202f\u2019\ufffd ]*)")
+_NOT_DIGIT_RE = re.compile(r"[^0-9]+")
 
 
 def _int(text: str) -> int | None:
     """First integer of a value, ignoring thousands separators of any locale (1,234 1.234 1'234 1 234)."""
-    m = re.match(r"\s*(\d[\d,.'\u00a0\u202f\u2019\ufffd ]*)", text)
+    m = _GROUPED_RE.match(text)
     if not m:
         return None
-    digits = re.sub(r"\D", "", m.group(1).split(" [")[0])
-    return int(digits) if digits else None
+    return to_int(_NOT_DIGIT_RE.sub("", m.group(1).split(" [")[0]))
 
 
 def _first_int(text: str) -> int | None:
     m = _INT_RE.search(text)
-    return int(m.group()) if m else None
+    return to_int(m.group()) if m else None
+
+
+def _test_row(s: str) -> tuple[str, str, str] | None:
+    """(type, status, hours) of a self-test log row of smartctl's ATA, SCSI or NVMe self-test log."""
+    for head_re, tail_re in (
+        (_ATA_TEST_HEAD_RE, _ATA_TEST_TAIL_RE),
+        (_ATA_TEST_HEAD_RE, _SCSI_TEST_TAIL_RE),
+        (_NVME_TEST_HEAD_RE, _NVME_TEST_TAIL_RE),
+    ):
+        head = head_re.match(s)
+        if head is None:
+            continue
+        gap = _TWO_BLANKS_RE.search(s, head.end())  # the type ends at the first run of 2+ blanks
+        if gap is None:
+            continue
+        tail = tail_re.search(s, gap.end() + 1)  # the status is at least one character
+        if tail is None:
+            continue
+        return s[head.end() : gap.start()], s[gap.end() : tail.start()], tail.group("hours")
+    return None
 
 
 def _ata_wwn(val: str) -> str | None:
@@ -354,19 +384,19 @@ def _scan(lines: list[str]) -> _Facts:
             first_test_seen = False
             continue
         if section == "selftest" and not first_test_seen:
-            m = _ATA_TEST_RE.match(s) or _SCSI_TEST_RE.match(s) or _NVME_TEST_RE.match(s)
-            if m and not s.lower().startswith("num"):
-                status = m.group("status").strip()
+            row = _test_row(s)
+            if row and not s.lower().startswith("num"):
+                test_type, status, hours = row
+                status = status.strip()
                 passed = _self_test_passed(status)
                 if "in progress" in status.lower():
                     f.self_test_in_progress = True
                     continue
                 first_test_seen = True
-                f.last_self_test_type = m.group("type").strip()
+                f.last_self_test_type = test_type.strip()
                 f.last_self_test_result = status
                 f.last_self_test_passed = passed
-                hours = m.group("hours")
-                f.last_self_test_hours = int(hours) if hours.isdecimal() else None
+                f.last_self_test_hours = to_int(hours)
                 continue
         # nvmeprint.cpp (7.3+): "Self-test status: Short self-test in progress (37% completed)", or
         # "Self-test status: No self-test in progress" on every NVMe drive with a self-test log
@@ -377,8 +407,9 @@ def _scan(lines: list[str]) -> _Facts:
         m = _SCSI_ERR_RE.match(s)
         if m:
             cols = m.group("cols").split()
-            if len(cols) >= 7 and cols[-1].isdecimal():
-                f.scsi_uncorrected_errors = (f.scsi_uncorrected_errors or 0) + int(cols[-1])
+            errors = to_int(cols[-1]) if len(cols) >= 7 else None
+            if errors is not None:
+                f.scsi_uncorrected_errors = (f.scsi_uncorrected_errors or 0) + errors
             continue
         m = re.search(r"SMART overall-health self-assessment test result:\s*(?P<v>.*)$", s)
         if m:
@@ -389,7 +420,7 @@ def _scan(lines: list[str]) -> _Facts:
         m = _KV_RE.match(s)
         if not m:
             continue
-        key, val = m.group("key"), m.group("val")
+        key, val = m.group("key"), m.group("val").strip()
         if nvme_health:
             _take_nvme(f, key, val)
             continue
@@ -415,7 +446,7 @@ def _scan(lines: list[str]) -> _Facts:
 
 
 def _take_attribute(f: _Facts, m: re.Match[str]) -> None:
-    attr_id = int(m.group("id"))
+    attr_id = int(m.group("id"))  # [0-9]{1,3}
     name = m.group("name")
     raw = _first_int(m.group("raw"))
     when = m.group("when")
@@ -437,8 +468,8 @@ def _take_attribute(f: _Facts, m: re.Match[str]) -> None:
 
 def _take_nvme(f: _Facts, key: str, val: str) -> None:
     if key == "Critical Warning":
-        if re.fullmatch(r"0x[0-9a-fA-F]+", val):
-            f.nvme["nvme_critical_warning"] = int(val, 16)
+        if re.fullmatch(r"0x[0-9a-fA-F]+", val) and (warning := to_hex(val)) is not None:
+            f.nvme["nvme_critical_warning"] = warning
     elif key == "Temperature":
         t = _first_int(val)
         if t is not None:
@@ -548,7 +579,9 @@ def _pysmart_read(body: list[str], device_type: str) -> _Facts:
 
     # pySMART drops the first 4 lines (banner); give it 4 of its own so nothing of ours is lost. It reads
     # digit groups separated by ',' '.' but not by NBSP or a U+FFFD left by a wrong decoding: make them ','.
-    lines = ["smartctl (captured)", "", "", "", *(_DIGIT_SEP_RE.sub(",", x) for x in body)]
+    # Its regexes backtrack polynomially (its self-test row pattern has five `(.*[^\s])\s{2,}` groups):
+    # it gets only the lines smartctl can print (see _for_pysmart); our scanner reads every line.
+    lines = ["smartctl (captured)", "", "", "", *(_DIGIT_SEP_RE.sub(",", x) for x in _for_pysmart(body))]
     dev = Device("captured", interface=device_type, smartctl=CapturedSmartctl(lines))
     f = _Facts()
     f.model = dev.model
@@ -605,6 +638,19 @@ def _pysmart_read(body: list[str], device_type: str) -> _Facts:
         f.last_self_test_result = str(t.status)
         f.last_self_test_hours = _first_int(str(t.hours))
     return f
+
+
+# The longest line of the real smartctl outputs in the corpus has 105 characters and 10 runs of 2+ blanks.
+PYSMART_MAX_LINE = 160
+PYSMART_MAX_GAPS = 12
+
+
+def _for_pysmart(body: list[str]) -> list[str]:
+    """The lines pySMART may read: a longer or more ragged line (no smartctl prints one) would make its
+    backtracking regexes take seconds to hours; such a line is left out for pySMART only."""
+    return [
+        x for x in body if len(x) <= PYSMART_MAX_LINE and len(_TWO_BLANKS_RE.findall(x)) <= PYSMART_MAX_GAPS
+    ]
 
 
 # Fields where, when pySMART and our scanner disagree, ours wins (pySMART's known faults, see docstring).
@@ -717,7 +763,7 @@ def parse_smartctl_text(text: str, source: str, exit_status: int | None = None) 
         raise ParseError(source, None, "not text")
     if "\x00" in text:
         raise ParseError(source, None, "binary data, not smartctl output")
-    all_lines = text.splitlines()
+    all_lines = check_lines(text.splitlines(), source, "smartctl output")
     has_banner = any(_BANNER_RE.match(x) for x in all_lines[:50])
     if not has_banner and not any(any(k in x for k in _MARKERS) for x in all_lines):
         if len(all_lines) == 1 and "/" in text and " " not in text.strip():
@@ -733,7 +779,7 @@ def parse_smartctl_text(text: str, source: str, exit_status: int | None = None) 
     if exit_status is None:
         m = next((_STANDBY_RE.search(x) for x in body if _STANDBY_RE.search(x)), None)
         if m:
-            exit_status = int(m.group("rc"))
+            exit_status = to_int(m.group("rc"))
     ours = _scan(body)
     ours.notes[:0] = notes
     py: _Facts | None = None

@@ -8,6 +8,7 @@ from typing import Any
 
 from raidwatch.errors import ParseError
 from raidwatch.model import SmartHealth
+from raidwatch.parsers.bounds import MAX_DIGITS, to_int
 from raidwatch.parsers.smartctl import (
     _PERM_RE,
     ATA_PREDICTORS,
@@ -29,7 +30,10 @@ def _get(d: Any, *path: str) -> Any:
 
 
 def _int(v: Any) -> int | None:
-    return v if isinstance(v, int) and not isinstance(v, bool) else None
+    """A JSON integer of at most bounds.MAX_DIGITS digits (a 128-bit counter has 39); else None."""
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) < 10**MAX_DIGITS:
+        return v
+    return None
 
 
 def _str(v: Any) -> str | None:
@@ -56,7 +60,7 @@ def _list(value: Any) -> list[Any]:
 
 def _wwn(doc: dict[str, Any]) -> str | None:
     w = doc.get("wwn")
-    if isinstance(w, dict) and all(isinstance(w.get(k), int) for k in ("naa", "oui", "id")):
+    if isinstance(w, dict) and all(_int(w.get(k)) is not None for k in ("naa", "oui", "id")):
         return f"0x{w['naa']:x}{w['oui']:06x}{w['id']:09x}"
     lu = _str(doc.get("logical_unit_id"))
     if lu and re.fullmatch(r"0x[0-9a-fA-F]+", lu):
@@ -89,8 +93,9 @@ def _ata(doc: dict[str, Any], f: _Facts) -> None:
         attr_id, name = attr["id"], str(attr.get("name") or attr["id"])
         raw = _int(_get(attr, "raw", "value"))
         raw_str = _str(_get(attr, "raw", "string"))
-        if raw_str and re.match(r"\d+", raw_str):
-            raw = int(re.match(r"\d+", raw_str).group())  # type: ignore[union-attr]  # low word, as smartctl shows it
+        low_word = re.match(r"[0-9]+", raw_str) if raw_str else None
+        if low_word:
+            raw = to_int(low_word.group())  # the low word, as smartctl shows it
         when = _str(attr.get("when_failed")) or ""
         label = f"{attr_id} {name}"
         prefail = bool(_get(attr, "flags", "prefailure"))

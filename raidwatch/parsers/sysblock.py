@@ -6,29 +6,26 @@ import re
 
 from raidwatch.errors import ParseError
 from raidwatch.model import identity_key
+from raidwatch.parsers.bounds import line_error, to_int
 
 
 def device_kind(name: str, has_dm: bool, has_md: bool, has_loop: bool) -> str:
     """disk | md | dm | loop | bcache, from the name and which sub-directories exist."""
-    if has_md or re.fullmatch(r"md\d+|md_d\d+", name):
+    if has_md or re.fullmatch(r"md[0-9]+|md_d[0-9]+", name):
         return "md"
     if has_dm or name.startswith("dm-"):
         return "dm"
     if has_loop or name.startswith("loop"):
         return "loop"
-    if re.fullmatch(r"bcache\d+", name):  # a cached (virtual) device over its backing device: never a disk
+    if re.fullmatch(r"bcache[0-9]+", name):  # a cached (virtual) device over its backing device: never a disk
         return "bcache"
     return "disk"
 
 
 def parse_size(text: str | None) -> int | None:
     """/sys/block/X/size is in 512-byte sectors, whatever the device's sector size."""
-    if text is None:
-        return None
-    try:
-        return int(text.strip()) * 512
-    except ValueError:
-        return None
+    n = to_int(text)  # ASCII digits only: no sign, no '_', at most bounds.MAX_DIGITS
+    return n * 512 if n is not None else None
 
 
 def parse_flag(text: str | None) -> bool | None:
@@ -43,7 +40,7 @@ def parse_devno(text: str | None) -> str | None:
     if text is None:
         return None
     t = text.strip()
-    return t if re.fullmatch(r"\d+:\d+", t) else None
+    return t if re.fullmatch(r"[0-9]+:[0-9]+", t) else None
 
 
 def classify(wwn: str | None) -> str | None:
@@ -78,7 +75,7 @@ def transport_from_link(name: str, link: str) -> str | None:
     return None
 
 
-NVME_BLOCK = re.compile(r"nvme(\d+)(?:c(\d+))?n(\d+)")
+NVME_BLOCK = re.compile(r"nvme([0-9]+)(?:c([0-9]+))?n([0-9]+)")
 
 
 def is_nvme_namespace(name: str) -> bool:
@@ -125,10 +122,13 @@ def parse_mountinfo(text: str, source: str = "/proc/self/mountinfo") -> dict[str
     """mountpoint -> "major:minor" of the device behind it (later mounts over a path win)."""
     out: dict[str, str] = {}
     for lineno, line in enumerate(text.splitlines(), 1):
+        too_long = line_error(source, lineno, line, "mountinfo")
+        if too_long is not None:
+            raise too_long
         if not line.strip():
             continue
         fields = line.split()
-        if len(fields) < 5 or not re.fullmatch(r"\d+:\d+", fields[2]):
+        if len(fields) < 5 or not re.fullmatch(r"[0-9]+:[0-9]+", fields[2]):
             raise ParseError(
                 source, lineno, "not a mountinfo line (expected 'ID PARENT MAJ:MIN ROOT MOUNTPOINT ...')"
             )

@@ -9,6 +9,7 @@ from typing import Any
 
 from raidwatch.errors import ParseError
 from raidwatch.model import to_jsonable
+from raidwatch.parsers.bounds import check_lines, line_error, to_float, to_int
 
 POOL_STATES = frozenset({"ONLINE", "DEGRADED", "FAULTED", "OFFLINE", "UNAVAIL", "REMOVED", "SUSPENDED"})
 # Vdev states: the pool states plus those of spares (AVAIL, INUSE) and a split-off device (SPLIT).
@@ -17,14 +18,17 @@ VDEV_STATES = POOL_STATES | {"AVAIL", "INUSE", "SPLIT", "HEALTHY", "UNKNOWN"}
 FAILED_STATES = frozenset({"FAULTED", "UNAVAIL", "REMOVED", "OFFLINE"})
 CLASSES = ("logs", "cache", "spares", "special", "dedup")
 _CLASS_ALIASES = {"log": "logs", "spare": "spares"}  # `zpool list -v` prints "spare" on some versions
+# Digits are ASCII ([0-9]) throughout. A pattern used with search() that starts with a repeat is led by a
+# lookbehind ((?<![0-9]), (?<!\S)) so that a match can start only where a run of such characters starts:
+# without it every position inside one long run is tried again (quadratic in the run's length).
 _INTERIOR_RE = re.compile(
-    r"^(?P<kind>mirror|raidz[123]?|draid[123]?|spare|replacing|root)(?::[0-9a-z:]*)?(?:-\d+)?$"
+    r"^(?P<kind>mirror|raidz[123]?|draid[123]?|spare|replacing|root)(?::[0-9a-z:]*)?(?:-[0-9]+)?$"
 )
-_SIZE_RE = re.compile(r"^(?P<n>\d+(?:\.\d+)?)(?P<unit>[BKMGTPEZ]?)(?:i?B)?$")
+_SIZE_RE = re.compile(r"^(?P<n>[0-9]+(?:\.[0-9]+)?)(?P<unit>[BKMGTPEZ]?)(?:i?B)?$")
 _UNITS = {"": 1, "B": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40, "P": 1 << 50, "E": 1 << 60}
 _UNITS["Z"] = 1 << 70
-_DHMS_RE = re.compile(r"^(?:(?P<d>\d+) days? )?(?P<h>\d+):(?P<m>\d{2}):(?P<s>\d{2})$")
-_HM_RE = re.compile(r"^(?P<h>\d+)h(?P<m>\d+)m$")
+_DHMS_RE = re.compile(r"^(?:(?P<d>[0-9]+) days? )?(?P<h>[0-9]+):(?P<m>[0-9]{2}):(?P<s>[0-9]{2})$")
+_HM_RE = re.compile(r"^(?P<h>[0-9]+)h(?P<m>[0-9]+)m$")
 _KEY_RE = re.compile(
     r"^\s{0,8}(?P<key>pool|state|status|action|see|scan|scrub|remove|checkpoint|config|errors|id|"
     r"expand|dedup|scan warning)\s*:\s?(?P<rest>.*)$"
@@ -33,25 +37,27 @@ _KEY_RE = re.compile(
 # print_scrub_status): "none requested", "<scrub|resilver> <completed|stopped> after 0h1m with 0 errors on
 # <ctime>", "<scrub|resilver> in progress for 0h1m, 12.34% done, 0h8m to go". "stopped" is a cancelled scan.
 _LEGACY_DONE_RE = re.compile(
-    r"^(?P<func>scrub|resilver) (?P<how>completed|stopped) after (?P<dur>\d+h\d+m) with (?P<errors>\d+) "
-    r"errors? on (?P<when>.+)$"
+    r"^(?P<func>scrub|resilver) (?P<how>completed|stopped) after (?P<dur>[0-9]+h[0-9]+m) with "
+    r"(?P<errors>[0-9]+) errors? on (?P<when>.+)$"
 )
 _LEGACY_RUN_RE = re.compile(
-    r"^(?P<func>scrub|resilver) in progress for (?P<dur>\d+h\d+m), (?P<pct>\d+(?:\.\d+)?)% done, "
-    r"(?P<eta>\d+h\d+m) to go$"
+    r"^(?P<func>scrub|resilver) in progress for (?P<dur>[0-9]+h[0-9]+m), (?P<pct>[0-9]+(?:\.[0-9]+)?)% done, "
+    r"(?P<eta>[0-9]+h[0-9]+m) to go$"
 )
 _SCAN_DONE_RE = re.compile(
     r"^(?P<func>scrub repaired|resilvered|error scrub repaired)(?: \((?P<how>[^)]*)\))? (?P<amount>\S+) "
-    r"in (?P<dur>.+?) with (?P<errors>\d+) errors on (?P<when>.+)$"
+    r"in (?P<dur>.+?) with (?P<errors>[0-9]+) errors on (?P<when>.+)$"
 )
 _SCAN_RUN_RE = re.compile(
     r"^(?P<func>scrub|resilver|error scrub)(?: \((?P<how>[^)]*)\))? "
     r"(?P<what>in progress|paused|canceled)(?: since| on)? ?(?P<when>.*)$"
 )
-_PCT_RE = re.compile(r"(?P<pct>\d+(?:\.\d+)?)% done")
-_TOGO_RE = re.compile(r"(?P<eta>(?:\d+ days? )?\d+:\d{2}:\d{2}|\d+h\d+m) to go")
-_COUNT_RE = re.compile(r"^\d+(?:\.\d+)?[KMGTPEZ]?$")
-_ERRORS_COUNT_RE = re.compile(r"^(?P<n>\d+) data errors?, use '-v' for a list$")
+_PCT_RE = re.compile(r"(?<![0-9])(?P<pct>[0-9]+(?:\.[0-9]+)?)% done")
+_TOGO_RE = re.compile(r"(?<![0-9])(?P<eta>(?:[0-9]+ days? )?[0-9]+:[0-9]{2}:[0-9]{2}|[0-9]+h[0-9]+m) to go")
+_AMOUNT_RE = re.compile(r"(?<!\S)(\S+) (?:repaired|resilvered),")
+_WAS_RE = re.compile(r"\bwas (\S+)")
+_COUNT_RE = re.compile(r"^[0-9]+(?:\.[0-9]+)?[KMGTPEZ]?$")
+_ERRORS_COUNT_RE = re.compile(r"^(?P<n>[0-9]+) data errors?, use '-v' for a list$")
 
 
 @dataclass(frozen=True)
@@ -150,6 +156,8 @@ class ZpoolStatus:
     pools: tuple[PoolStatus, ...]
     no_pools: bool = False  # "no pools available"
     warnings: tuple[str, ...] = ()
+    # keep_going=True: the pools whose block could not be read (left out of `pools`; the others kept)
+    errors: tuple[ParseError, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -185,6 +193,8 @@ class ZpoolList:
     columns: tuple[str, ...] = ()
     scripted: bool = False  # -H: no header, tab-separated
     no_pools: bool = False
+    # keep_going=True: the pools whose rows could not be read (left out of `pools`; the others kept)
+    errors: tuple[ParseError, ...] = ()
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -195,10 +205,12 @@ def parse_size(text: str) -> int | None:
     m = _SIZE_RE.match(text.strip())
     if not m:
         return None
-    try:
-        return round(float(m.group("n")) * _UNITS[m.group("unit")])
-    except OverflowError:  # more digits than a float holds: no size
-        return None
+    scale = _UNITS[m.group("unit")]
+    if "." not in m.group("n"):
+        n = to_int(m.group("n"))  # exact (-p prints bytes; a float would round above 2**53)
+        return n * scale if n is not None else None
+    f = to_float(m.group("n"))  # None for more digits than a reading has
+    return round(f * scale) if f is not None else None
 
 
 def parse_count(text: str) -> int | None:
@@ -213,12 +225,21 @@ def parse_duration(text: str) -> float | None:
     text = text.strip()
     m = _DHMS_RE.match(text)
     if m:
-        d = int(m.group("d") or 0)
-        return float(((d * 24 + int(m.group("h"))) * 60 + int(m.group("m"))) * 60 + int(m.group("s")))
+        d, h = to_int(m.group("d") or "0"), to_int(m.group("h"))
+        if d is None or h is None:
+            return None
+        return float(((d * 24 + h) * 60 + int(m.group("m"))) * 60 + int(m.group("s")))
     m = _HM_RE.match(text)
     if m:
-        return float((int(m.group("h")) * 60 + int(m.group("m"))) * 60)
+        h, mins = to_int(m.group("h")), to_int(m.group("m"))
+        return float((h * 60 + mins) * 60) if h is not None and mins is not None else None
     return None
+
+
+def _pct(text: str) -> float | None:
+    """'12.34' (percent) -> 0..1; None when it is not a number."""
+    f = to_float(text)
+    return min(max(f / 100.0, 0.0), 1.0) if f is not None else None
 
 
 def _parse_scan(lines: list[str]) -> ScanStatus:
@@ -233,7 +254,7 @@ def _parse_scan(lines: list[str]) -> ScanStatus:
             function=m.group("func"),
             state="finished" if done else "canceled",
             duration_seconds=parse_duration(m.group("dur")),
-            errors=int(m.group("errors")),
+            errors=to_int(m.group("errors")),
             when=" ".join(m.group("when").split()),
             text=text,
         )
@@ -242,7 +263,7 @@ def _parse_scan(lines: list[str]) -> ScanStatus:
         return ScanStatus(
             function=m.group("func"),
             state="in progress",
-            progress=min(max(float(m.group("pct")) / 100.0, 0.0), 1.0),
+            progress=_pct(m.group("pct")),
             to_go_seconds=parse_duration(m.group("eta")),
             text=text,
         )
@@ -254,7 +275,7 @@ def _parse_scan(lines: list[str]) -> ScanStatus:
             state="finished",
             amount_bytes=parse_size(m.group("amount")),
             duration_seconds=parse_duration(m.group("dur")),
-            errors=int(m.group("errors")),
+            errors=to_int(m.group("errors")),
             when=m.group("when").strip(),
             method=m.group("how"),
             text=text,
@@ -266,12 +287,12 @@ def _parse_scan(lines: list[str]) -> ScanStatus:
         progress = to_go = None
         pm = _PCT_RE.search(rest)
         if pm:
-            progress = min(max(float(pm.group("pct")) / 100.0, 0.0), 1.0)
+            progress = _pct(pm.group("pct"))
         tm = _TOGO_RE.search(rest)
         if tm:
             to_go = parse_duration(tm.group("eta"))
         amount = None
-        am = re.search(r"(\S+) (?:repaired|resilvered),", rest)
+        am = _AMOUNT_RE.search(rest)
         if am:
             amount = parse_size(am.group(1))
         return ScanStatus(
@@ -315,7 +336,7 @@ def _vdev_row(line: str, base: str, columns: list[str], source: str, lineno: int
         note = rest[idx:].strip() or None
     was = None
     if note:
-        wm = re.search(r"\bwas (\S+)", note)
+        wm = _WAS_RE.search(note)
         if wm:
             was = wm.group(1)
     return spaces // 2, Vdev(
@@ -406,8 +427,12 @@ def _parse_config(
 # ------------------------------------------------------------------------------------ zpool status
 
 
-def parse_zpool_status(text: str, source: str = "zpool status") -> ZpoolStatus:
-    """`zpool status [-P] [-p] [-v] [-s]` output -> pools. Raises ParseError when it is not that."""
+def parse_zpool_status(text: str, source: str = "zpool status", keep_going: bool = False) -> ZpoolStatus:
+    """`zpool status [-P] [-p] [-v] [-s]` output -> pools. Raises ParseError when it is not that.
+
+    A pool whose block cannot be read (an odd config row, a line longer than bounds.MAX_LINE, ...) raises
+    ParseError by default, so that a caller that does not look at `errors` never loses a pool silently;
+    with keep_going=True it goes to `errors` instead and every other pool is still read."""
     if "\x00" in text:
         raise ParseError(source, None, "binary data, not `zpool status` output")
     stripped = text.strip()
@@ -416,22 +441,34 @@ def parse_zpool_status(text: str, source: str = "zpool status") -> ZpoolStatus:
     lines = text.splitlines()
     blocks: list[list[tuple[int, str]]] = []
     for n, line in enumerate(lines, 1):
-        m = _KEY_RE.match(line)
+        m = _KEY_RE.match(line[:256])
         if m and m.group("key") == "pool":
             blocks.append([])
         if blocks:
             blocks[-1].append((n, line))
         elif line.strip():
+            check_lines([line], source, "zpool status", n)
             raise ParseError(source, n, f"expected '  pool: NAME', got {line.strip()[:60]!r}")
     if not blocks:
         raise ParseError(source, None, "no '  pool:' line: not `zpool status` output")
     warnings: list[str] = []
-    return ZpoolStatus(
-        pools=tuple(_parse_pool(b, source, warnings) for b in blocks), warnings=tuple(warnings)
-    )
+    pools: list[PoolStatus] = []
+    errors: list[ParseError] = []
+    for block in blocks:
+        try:
+            pools.append(_parse_pool(block, source, warnings))
+        except ParseError as exc:
+            if not keep_going:
+                raise
+            errors.append(exc)
+    return ZpoolStatus(pools=tuple(pools), warnings=tuple(warnings), errors=tuple(errors))
 
 
 def _parse_pool(block: list[tuple[int, str]], source: str, warnings: list[str]) -> PoolStatus:
+    for n, line in block:
+        err = line_error(source, n, line, "zpool status")
+        if err is not None:
+            raise err
     sections: list[tuple[str, int, list[str]]] = []
     config: list[tuple[int, str]] = []
     error_lines: list[str] = []
@@ -498,7 +535,7 @@ def _parse_pool(block: list[tuple[int, str]], source: str, warnings: list[str]) 
             data_errors = 0
         cm = _ERRORS_COUNT_RE.match(e)
         if cm:
-            data_errors = int(cm.group("n"))
+            data_errors = to_int(cm.group("n"))
         if e.startswith("/") or e.startswith("<") or re.match(r"^[\w.-]+/", e):
             files.append(e)
     if files and not data_errors:
@@ -555,15 +592,17 @@ def _list_value(col: str, text: str, source: str, lineno: int) -> Any:
         return text
     if col in ("FRAG", "CAP"):
         # OpenZFS 2.1+ prints a vdev's CAP with decimals ("0.00%", "41.4%": print_one_column, permyriad)
-        m = re.fullmatch(r"(\d{1,6}(?:\.\d+)?)%?", text)
-        if not m:
-            raise ParseError(source, lineno, f"{col} {text!r} is not a percentage")
-        return round(float(m.group(1)))
+        m = re.fullmatch(r"([0-9]{1,6}(?:\.[0-9]+)?)%?", text)
+        f = to_float(m.group(1)) if m else None
+        if f is None:
+            raise ParseError(source, lineno, f"{col} {text[:40]!r} is not a percentage")
+        return round(f)
     if col == "DEDUP":
-        m = re.fullmatch(r"(\d+(?:\.\d+)?)x?", text)
-        if not m:
-            raise ParseError(source, lineno, f"DEDUP {text!r} is not a ratio")
-        return float(m.group(1))
+        m = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)x?", text)
+        f = to_float(m.group(1)) if m else None
+        if f is None:
+            raise ParseError(source, lineno, f"DEDUP {text[:40]!r} is not a ratio")
+        return f
     size = parse_size(text)
     if size is None:
         raise ParseError(source, lineno, f"{col} {text!r} is not a size")
@@ -571,7 +610,7 @@ def _list_value(col: str, text: str, source: str, lineno: int) -> Any:
 
 
 _HEADER_WORD_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
-_NUMBERISH_RE = re.compile(r"^\d+(?:\.\d+)?(?:[BKMGTPEZ](?:i?B)?|%|x)?$")
+_NUMBERISH_RE = re.compile(r"^[0-9]+(?:\.[0-9]+)?(?:[BKMGTPEZ](?:i?B)?|%|x)?$")
 _POOL_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*$")
 
 
@@ -618,14 +657,17 @@ def _infer_columns(rows: list[tuple[int, str]], source: str) -> tuple[str, ...]:
     if width == 1:
         why = f"one value and no tab in {first.strip()[:60]!r}: not a `zpool list -H` row we can name"
         raise ParseError(source, lineno0, why + " (for `-H -o name` pass columns=)")
-    for lineno, line in rows:
-        n = len(line.split("\t"))
-        if n != width:
-            why = f"{n} tab-separated values where the first row has {width}: not one `zpool list -H` output"
+    table = [line.split("\t") for _, line in rows]
+    for (lineno, _line), cells in zip(rows, table, strict=True):
+        if len(cells) != width:
+            why = (
+                f"{len(cells)} tab-separated values where the first row has {width}: "
+                "not one `zpool list -H` output"
+            )
             raise ParseError(source, lineno, why)
     cols: list[str] = []
     for i in range(width):
-        vals = [line.split("\t")[i].strip() for _, line in rows]
+        vals = [cells[i].strip() for cells in table]
         if all(v in POOL_STATES for v in vals):
             cols.append("HEALTH")
         elif all(
@@ -659,7 +701,10 @@ def _vdev_layout(n_values: int) -> tuple[str, ...] | None:
 
 
 def parse_zpool_list(
-    text: str, source: str = "zpool list", columns: str | Sequence[str] | None = None
+    text: str,
+    source: str = "zpool list",
+    columns: str | Sequence[str] | None = None,
+    keep_going: bool = False,
 ) -> ZpoolList:
     """`zpool list [-v] [-H] [-p] [-o PROPS]` -> pools (and their vdev rows with -v). ParseError otherwise.
 
@@ -679,13 +724,18 @@ def parse_zpool_list(
        that could both be NAME or HEALTH, or no NAME, is ambiguous and a ParseError naming the row.
 
     -v vdev rows (indented; with -H led by a tab) always print the default stats, not the -o columns.
+
+    A pool row (or one of its vdev rows) that cannot be read raises ParseError; with keep_going=True that
+    pool goes to `errors` instead and the other pools are still read. A line longer than bounds.MAX_LINE
+    is refused, naming it.
     """
     if "\x00" in text:
         raise ParseError(source, None, "binary data, not `zpool list` output")
     want = _columns_arg(columns, source) if columns is not None else None
     if text.strip() == "no pools available":
         return ZpoolList(pools=(), columns=want or (), no_pools=True)
-    lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+    all_lines = check_lines(text.splitlines(), source, "zpool list")
+    lines = [(n, line) for n, line in enumerate(all_lines, 1) if line.strip()]
     if not lines:
         raise ParseError(source, None, "empty: not `zpool list` output")
     header = _header(lines[0][1])
@@ -720,82 +770,121 @@ def parse_zpool_list(
     name_at = cols.index("NAME")
     custom = cols not in _LIST_COLUMNS.values()
     pools: list[ZpoolListPool] = []
+    errors: list[ParseError] = []
     vdevs: list[ListRow] = []
     pool_row: ListRow | None = None
+    skipping = False  # keep_going: the rows of a pool that could not be read
     cls: str | None = None
+
+    def close() -> None:
+        if pool_row is None:
+            return
+        if pool_row.health is not None and not re.fullmatch(r"[A-Z]+", pool_row.health):
+            bad = f"pool {pool_row.name}: health {pool_row.health[:40]!r} is not a state"
+            if not keep_going:
+                raise ParseError(source, None, bad)
+            errors.append(ParseError(source, None, bad))
+            return
+        pools.append(ZpoolListPool(pool_row, tuple(vdevs)))
+
     for lineno, line in rows:
-        if scripted:
-            cells = line.split("\t")
-            depth = 0
-            if cells and cells[0] == "":  # -H -v: a vdev row starts with a tab
-                cells = cells[1:]
-                depth = 1
-        else:
-            cells = line.split()
-            indent = len(line) - len(line.lstrip(" "))
-            depth = indent // 2
-        if not cells or not cells[0]:
-            raise ParseError(source, lineno, "a row without a name")
-        row_cols = cols
-        if depth > 0 and custom:  # a vdev row: the default stats after its name
-            row_cols = _vdev_layout(len(cells) - 1) or ()
-            if not row_cols and len(cells) > 1:
-                raise ParseError(
-                    source, lineno, f"vdev row of {len(cells) - 1} values: no default layout fits"
-                )
-            row_cols = row_cols or ("NAME",)
-        at = name_at if row_cols is cols else 0
-        if at >= len(cells):
-            raise ParseError(source, lineno, f"{len(cells)} values: no NAME (column {at + 1})")
-        name = cells[at]
-        if not name:
-            raise ParseError(source, lineno, "a row without a name")
-        if len(cells) > len(row_cols):
-            raise ParseError(source, lineno, f"{len(cells) - 1} values for {len(row_cols) - 1} columns")
-        kw: dict[str, Any] = {}
-        for col, val in zip(row_cols, cells, strict=False):
-            if col in _FIELD:
-                kw[_FIELD[col]] = _list_value(col, val, source, lineno)
+        try:
+            depth, name, kw = _list_row(line, lineno, cols, name_at, custom, scripted, source)
+        except ParseError as exc:
+            if not keep_going:
+                raise
+            errors.append(exc)  # this pool is left out; the next pool row starts afresh
+            pool_row, vdevs, skipping = None, [], True
+            continue
         alias = _CLASS_ALIASES.get(name, name)
         is_heading = depth == 0 and pool_row is not None and alias in CLASSES and kw.get("size_bytes") is None
         if scripted and depth == 1 and alias in CLASSES and kw.get("size_bytes") is None:
             is_heading = True
         if depth == 0 and not is_heading:
-            if pool_row is not None:
-                pools.append(ZpoolListPool(pool_row, tuple(vdevs)))
-            pool_row = ListRow(name=name, depth=0, **kw)
+            close()
+            pool_row, vdevs, cls, skipping = ListRow(name=name, depth=0, **kw), [], None, False
             if pool_row.health is None and not scripted and "HEALTH" in cols:
-                raise ParseError(source, lineno, f"pool {name}: no HEALTH value")
-            vdevs = []
-            cls = None
+                err = ParseError(source, lineno, f"pool {name}: no HEALTH value")
+                if not keep_going:
+                    raise err
+                errors.append(err)
+                pool_row, skipping = None, True
             continue
         if pool_row is None:
-            raise ParseError(source, lineno, f"vdev row {name!r} before any pool row")
+            if skipping:
+                continue  # a row of the pool left out
+            err = ParseError(source, lineno, f"vdev row {name!r} before any pool row")
+            if not keep_going:
+                raise err
+            errors.append(err)
+            continue
         if is_heading:
             cls = alias
             continue
         vdevs.append(ListRow(name=name, depth=depth, vdev_class=cls, **kw))
-    if pool_row is not None:
-        pools.append(ZpoolListPool(pool_row, tuple(vdevs)))
-    if not pools:
+    close()
+    if not pools and not errors:
         raise ParseError(source, None, "no pool rows")
-    for p in pools:
-        if p.pool.health is not None and not re.fullmatch(r"[A-Z]+", p.pool.health):
-            raise ParseError(source, None, f"pool {p.pool.name}: health {p.pool.health!r} is not a state")
-    return ZpoolList(pools=tuple(pools), columns=cols, scripted=scripted)
+    if not pools:
+        raise errors[0]
+    return ZpoolList(pools=tuple(pools), columns=cols, scripted=scripted, errors=tuple(errors))
+
+
+def _list_row(
+    line: str,
+    lineno: int,
+    cols: tuple[str, ...],
+    name_at: int,
+    custom: bool,
+    scripted: bool,
+    source: str,
+) -> tuple[int, str, dict[str, Any]]:
+    """One `zpool list` row -> (depth, name, ListRow fields). ParseError when it cannot be read."""
+    if scripted:
+        cells = line.split("\t")
+        depth = 0
+        if cells and cells[0] == "":  # -H -v: a vdev row starts with a tab
+            cells = cells[1:]
+            depth = 1
+    else:
+        cells = line.split()
+        indent = len(line) - len(line.lstrip(" "))
+        depth = indent // 2
+    if not cells or not cells[0]:
+        raise ParseError(source, lineno, "a row without a name")
+    row_cols = cols
+    if depth > 0 and custom:  # a vdev row: the default stats after its name
+        row_cols = _vdev_layout(len(cells) - 1) or ()
+        if not row_cols and len(cells) > 1:
+            raise ParseError(source, lineno, f"vdev row of {len(cells) - 1} values: no default layout fits")
+        row_cols = row_cols or ("NAME",)
+    at = name_at if row_cols is cols else 0
+    if at >= len(cells):
+        raise ParseError(source, lineno, f"{len(cells)} values: no NAME (column {at + 1})")
+    name = cells[at]
+    if not name:
+        raise ParseError(source, lineno, "a row without a name")
+    if len(cells) > len(row_cols):
+        raise ParseError(source, lineno, f"{len(cells) - 1} values for {len(row_cols) - 1} columns")
+    kw: dict[str, Any] = {}
+    for col, val in zip(row_cols, cells, strict=False):
+        if col in _FIELD:
+            kw[_FIELD[col]] = _list_value(col, val, source, lineno)
+    return depth, name, kw
 
 
 # --------------------------------------------------------------------------------------- dispatcher
 
 
 def parse_zpool(
-    text: str, source: str = "zpool", columns: str | Sequence[str] | None = None
+    text: str, source: str = "zpool", columns: str | Sequence[str] | None = None, keep_going: bool = False
 ) -> ZpoolStatus | ZpoolList:
-    """`zpool status` or `zpool list` output, whichever this is (`columns=`: see parse_zpool_list)."""
+    """`zpool status` or `zpool list` output, whichever this is (`columns=`: see parse_zpool_list;
+    `keep_going=`: see parse_zpool_status)."""
     head = next((x for x in text.splitlines() if x.strip()), "")
-    if _KEY_RE.match(head) or text.strip() in ("no pools available", "all pools are healthy"):
-        return parse_zpool_status(text, source)
-    return parse_zpool_list(text, source, columns)
+    if _KEY_RE.match(head[:256]) or text.strip() in ("no pools available", "all pools are healthy"):
+        return parse_zpool_status(text, source, keep_going=keep_going)
+    return parse_zpool_list(text, source, columns, keep_going=keep_going)
 
 
 def _vdev_json(v: Vdev) -> dict[str, Any]:
@@ -822,6 +911,7 @@ def to_json(result: ZpoolStatus | ZpoolList) -> dict[str, Any]:
             "no_pools": result.no_pools,
             "pools": pools,
             "warnings": list(result.warnings),
+            "errors": [str(e) for e in result.errors],
         }
     return {
         "kind": "zpool-list",
@@ -829,6 +919,7 @@ def to_json(result: ZpoolStatus | ZpoolList) -> dict[str, Any]:
         "columns": list(result.columns),
         "no_pools": result.no_pools,
         "pools": [to_jsonable(p) for p in result.pools],
+        "errors": [str(e) for e in result.errors],
     }
 
 

@@ -23,13 +23,17 @@ from __future__ import annotations
 import re
 
 from raidwatch.errors import ParseError
+from raidwatch.parsers.bounds import check_lines
 from raidwatch.parsers.hwraid.model import HwController, HwLogicalDrive, HwPhysicalDrive, HwRaidReport
 
 TOOL = "afacli"
 
 _HDR = re.compile(r"^Label\s+Type\s+Size\s+Ctr\s+Size\s+Usage\s+B:ID:L", re.I)
-_CONTAINER = re.compile(r"^\s*(\d+)\s+(\S+)\s+([\d.]+\s*[KMGT]?B)\s+(.*)$")
-_MEMBER = re.compile(r"(\d+:\d+:\d+)\s+([\d.]+\s*[KMGT]?B):\s*([\d.]+\s*[KMGT]?B)\s+(\S+)(.*)$")
+_CONTAINER = re.compile(r"^\s*([0-9]+)\s+(\S+)\s+([0-9.]+\s*[KMGT]?B)\s+(.*)$")
+# searched: (?<![0-9]) makes a match start only where a run of digits starts (linear in a long run)
+_MEMBER = re.compile(
+    r"(?<![0-9])([0-9]+:[0-9]+:[0-9]+)\s+([0-9.]+\s*[KMGT]?B):\s*([0-9.]+\s*[KMGT]?B)\s+(\S+)(.*)$"
+)
 _LEVELS = {
     "mirror": "raid1",
     "raid-5": "raid5",
@@ -75,11 +79,11 @@ def parse(text: str, source: str) -> HwRaidReport:
     containers: list[dict] = []
     cur: dict | None = None
     in_table = False
-    for lineno, raw in enumerate(text.splitlines(), 1):
+    for lineno, raw in enumerate(check_lines(text.splitlines(), source, "afacli output"), 1):
         s = raw.rstrip()
         if not s.strip():
             continue
-        m = re.match(r"^(AFA\d+)>", s, re.I)
+        m = re.match(r"^(AFA[0-9]+)>", s, re.I)
         if m:
             ctl = m.group(1).lower()
             continue

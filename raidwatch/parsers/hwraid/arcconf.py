@@ -33,27 +33,31 @@ import re
 from dataclasses import dataclass, field, replace
 
 from raidwatch.errors import ParseError
+from raidwatch.parsers.bounds import check_lines, to_float, to_int
 from raidwatch.parsers.hwraid.model import HwController, HwLogicalDrive, HwPhysicalDrive, HwRaidReport
 
 TOOL = "arcconf"
 
-_FOUND_RE = re.compile(r"^\s*Controllers found\s*:\s*(\d+)\s*$", re.I | re.M)
-_BANNER_RE = re.compile(r"^\s*\|\s*ARCCONF\s*\|", re.M)
+# Patterns searched over a whole text with re.M start with [^\S\n]* (blanks but not a newline), not \s*:
+# a \s* at each line start would run across every following blank line (quadratic in their number).
+_FOUND_RE = re.compile(r"^[^\S\n]*Controllers found\s*:\s*([0-9]+)\s*$", re.I | re.M)
+_BANNER_RE = re.compile(r"^[^\S\n]*\|\s*ARCCONF\s*\|", re.M)
 _SECTION_RE = re.compile(
     r"^(controller information|logical (?:device|drive) information|physical device information"
     r"|array information|connector information|maxcache .*information|logical device task:"
     r"|physical device task:|enclosure information)\s*$",
     re.I,
 )
-_KV_RE = re.compile(r"^(\s*)(\S.*?)\s*:(?:\s+|$)(.*)$")
-_LD_START_RE = re.compile(r"^\s*Logical (?:device|drive) number\s+(\d+)\s*$", re.I)
-_PD_START_RE = re.compile(r"^\s*Device #(\d+)\s*$")
-_CHANNEL_RE = re.compile(r"^\s*Channel #(\d+):?\s*$")
-_SEGMENT_KEY_RE = re.compile(r"^(?:Group \d+, )?Segment \d+$|^Device \d+$", re.I)
-_CTRL_ID_RE = re.compile(r"(?:GETCONFIG|GETSTATUS)\s+(\d+)", re.I)
-_SEG_CTRL_RE = re.compile(r"\(Controller:(\d+)")
+# the key ends where a run of blanks starts ((?<!\s)), not inside it: linear in a long run of blanks
+_KV_RE = re.compile(r"^(\s*)(\S.*?)(?<!\s)\s*:(?:\s+|$)(.*)$")
+_LD_START_RE = re.compile(r"^\s*Logical (?:device|drive) number\s+([0-9]+)\s*$", re.I)
+_PD_START_RE = re.compile(r"^\s*Device #([0-9]+)\s*$")
+_CHANNEL_RE = re.compile(r"^\s*Channel #([0-9]+):?\s*$")
+_SEGMENT_KEY_RE = re.compile(r"^(?:Group [0-9]+, )?Segment [0-9]+$|^Device [0-9]+$", re.I)
+_CTRL_ID_RE = re.compile(r"(?:GETCONFIG|GETSTATUS)\s+([0-9]+)", re.I)
+_SEG_CTRL_RE = re.compile(r"\(Controller:([0-9]+)")
 # arcconf's MB/GB are binary (a 73 GB disk prints "70007 MB"); KiB..TiB are binary by name
-_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT])(i?)B\b", re.I)
+_SIZE_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([KMGT])(i?)B\b", re.I)
 _UNITS = {"K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
 _ERROR_RE = re.compile(
     r"^(?:Command aborted|Invalid controller number|No controllers (?:were )?found|Error:|"
@@ -65,34 +69,32 @@ _ERROR_RE = re.compile(
 def detect(text: str) -> bool:
     """arcconf's own phrases: the usage banner, 'Controllers found: N', or its section headings."""
     head = text[:65536]
-    if re.search(r"^Found \d+ IBM ServeRAID controller", head, re.M):
+    if re.search(r"^Found [0-9]+ IBM ServeRAID controller", head, re.M):
         return False  # IBM ipssend: a cousin of arcconf's layout, another tool
     if _BANNER_RE.search(head) or _FOUND_RE.search(head):
         return True
     return bool(
         re.search(r"^Logical (?:device|drive) information\s*$", head, re.I | re.M)
-        and re.search(r"^Logical (?:device|drive) number\s+\d+\s*$", head, re.I | re.M)
-        and re.search(r"^\s+Status of logical (?:device|drive)\s*:", head, re.I | re.M)
+        and re.search(r"^Logical (?:device|drive) number\s+[0-9]+\s*$", head, re.I | re.M)
+        and re.search(r"^[^\S\n]+Status of logical (?:device|drive)\s*:", head, re.I | re.M)
     ) or bool(
         re.search(r"^Physical Device information\s*$", head, re.I | re.M)
-        and re.search(r"^\s+Device #\d+\s*$", head, re.M)
-        and re.search(r"^\s+Reported Channel,Device", head, re.M)
+        and re.search(r"^[^\S\n]+Device #[0-9]+\s*$", head, re.M)
+        and re.search(r"^[^\S\n]+Reported Channel,Device", head, re.M)
     )
 
 
 def _size(value: str) -> int | None:
     m = _SIZE_RE.match(value)
-    if not m:
+    n = to_float(m.group(1)) if m else None
+    if m is None or n is None:  # None too for a digit string longer than a reading
         return None
-    try:
-        return round(float(m.group(1)) * _UNITS[m.group(2).upper()]) or None
-    except OverflowError:  # a digit string too long for a float
-        return None
+    return round(n * _UNITS[m.group(2).upper()]) or None
 
 
 def _int(value: str) -> int | None:
-    m = re.match(r"\s*(\d+)", value)
-    return int(m.group(1)) if m else None
+    m = re.match(r"\s*([0-9]+)", value)
+    return to_int(m.group(1)) if m else None
 
 
 def ctrl_status(word: str | None) -> str:
@@ -183,11 +185,11 @@ class _Block:
 
 
 def _refuse_non_config(text: str, source: str) -> None:
-    if _BANNER_RE.search(text) and re.search(r"^\s*GETCONFIG\s*\|", text, re.M):
+    if _BANNER_RE.search(text) and re.search(r"^[^\S\n]*GETCONFIG\s*\|", text, re.M):
         raise ParseError(
             source, 1, "arcconf printed its usage text (unknown command or option), not GETCONFIG/GETSTATUS"
         )
-    if re.search(r"^\s*ControllerLog\s*$", text, re.M) or re.search(r"deadDriveEntry", text):
+    if re.search(r"^[^\S\n]*ControllerLog\s*$", text, re.M) or "deadDriveEntry" in text:
         raise ParseError(
             source, 1, "arcconf GETLOGS output (the controller's event log), not GETCONFIG/GETSTATUS"
         )
@@ -196,13 +198,13 @@ def _refuse_non_config(text: str, source: str) -> None:
 def _loc_key(text: str) -> str | None:
     """A drive location comparable between a segment and a physical device."""
     t = text.lower()
-    m = re.search(r"enclosure[:\s]*(\d+)\s*,\s*slot[:\s]*(\d+)", t)
+    m = re.search(r"enclosure[:\s]*([0-9]+)\s*,\s*slot[:\s]*([0-9]+)", t)
     if m:
         return f"e{m.group(1)}s{m.group(2)}"
-    m = re.search(r"enclosure direct attached\s*,\s*slot\s*(\d+)", t)
+    m = re.search(r"enclosure direct attached\s*,\s*slot\s*([0-9]+)", t)
     if m:
         return f"da{m.group(1)}"
-    m = re.search(r"connector[:\s]*(\d+)\s*,\s*device[:\s]*(\d+)", t)
+    m = re.search(r"connector[:\s]*([0-9]+)\s*,\s*device[:\s]*([0-9]+)", t)
     if m:
         return f"c{m.group(1)}d{m.group(2)}"
     return None
@@ -235,7 +237,7 @@ def parse(text: str, source: str) -> HwRaidReport:
         channel = None
         return block
 
-    for lineno, raw in enumerate(text.splitlines(), 1):
+    for lineno, raw in enumerate(check_lines(text.splitlines(), source, "arcconf output"), 1):
         line = raw.rstrip()
         stripped = line.strip()
         if not stripped or set(stripped) <= {"-", "="}:
@@ -358,7 +360,7 @@ def _pd_id(pd: _PD) -> str:
     for key in ("reported channel,device(t:l)", "reported channel,device"):
         value = pd.fields.get(key)
         if value:
-            m = re.match(r"(\d+),(\d+)", value)
+            m = re.match(r"([0-9]+),([0-9]+)", value)
             if m:
                 return f"{m.group(1)},{m.group(2)}"
     return f"{pd.channel},{pd.index}" if pd.channel is not None else f"#{pd.index}"
@@ -367,8 +369,9 @@ def _pd_id(pd: _PD) -> str:
 def _temp(value: str | None) -> float | None:
     if not value:
         return None
-    m = re.match(r"\s*(-?\d+(?:\.\d+)?)\s*(?:C\b|deg)", value)
-    return float(m.group(1)) if m else None
+    m = re.match(r"\s*(-?)([0-9]+(?:\.[0-9]+)?)\s*(?:C\b|deg)", value)
+    t = to_float(m.group(2)) if m else None
+    return (-t if m and m.group(1) else t) if t is not None else None
 
 
 def _build(blocks: list[_Block], warnings: list[str], errors: list[str]) -> HwRaidReport:
@@ -453,7 +456,7 @@ def _build(blocks: list[_Block], warnings: list[str], errors: list[str]) -> HwRa
                 if inner:
                     loc = _loc_key(inner.group(1))
                     if loc is None:
-                        cd = re.fullmatch(r"\s*(\d+),(\d+)\s*", inner.group(1))
+                        cd = re.fullmatch(r"\s*([0-9]+),([0-9]+)\s*", inner.group(1))
                         if cd:
                             loc = f"cd{cd.group(1)},{cd.group(2)}"
                     pid = by_loc.get(loc) if loc else None
@@ -465,14 +468,15 @@ def _build(blocks: list[_Block], warnings: list[str], errors: list[str]) -> HwRa
                 if pid is not None:
                     members.append(pid)
             for d in ld.drives:
-                if re.fullmatch(r"\d+,\d+", d):
+                if re.fullmatch(r"[0-9]+,[0-9]+", d):
                     members.append(d)
             f = ld.fields
             state = f.get("status of logical device") or f.get("status of logical drive")
             progress = None
-            pm = re.search(r"(\d+(?:\.\d+)?)\s*%", state or "")
-            if pm:
-                progress = min(float(pm.group(1)) / 100.0, 1.0)
+            pm = re.search(r"(?<![0-9])([0-9]+(?:\.[0-9]+)?)\s*%", state or "")
+            pct_done = to_float(pm.group(1)) if pm else None
+            if pct_done is not None:
+                progress = min(pct_done / 100.0, 1.0)
             level = f.get("raid level")
             for pid in members:
                 member_of.setdefault(pid, ld.id)
@@ -501,7 +505,8 @@ def _build(blocks: list[_Block], warnings: list[str], errors: list[str]) -> HwRa
                 continue
             for i, out in enumerate(lds_out):
                 if out.controller == cid and out.id == target.strip():
-                    prog = min(float(pct) / 100.0, 1.0) if pct and re.fullmatch(r"\d+(\.\d+)?", pct) else None
+                    done = to_float(pct)
+                    prog = min(done / 100.0, 1.0) if done is not None else None
                     changes: dict[str, object] = {"progress": prog}
                     if op.lower().startswith("rebuild") and out.status == "ok":
                         changes["status"] = "rebuilding"
@@ -523,7 +528,7 @@ def _level(value: str | None) -> str | None:
     if not value:
         return None
     v = value.strip().lower()
-    m = re.match(r"(\d+)", v)
+    m = re.match(r"([0-9]+)", v)
     if m:
         return f"raid{m.group(1)}"
     if v.startswith("simple") or v.startswith("volume"):

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 
 from raidwatch.errors import ParseError
+from raidwatch.parsers.bounds import check_lines, head_lines, to_float, to_hex
 from raidwatch.parsers.hwraid.model import HwLogicalDrive, HwPhysicalDrive, HwRaidReport
 
 TOOL = "areca"
@@ -32,20 +33,33 @@ TOOL = "areca"
 _RSF_HDR = re.compile(r"^\s*#\s+Name\s+Disks\s+TotalCap\s+FreeCap\s+(?:MinDiskCap|DiskChannels)\s+State\s*$")
 _VSF_HDR = re.compile(r"^\s*#\s+Name\s+Raid Name\s+Level\s+Capacity\s+Ch/Id/Lun\s+State\s*$")
 _DISK_HDR = re.compile(r"^\s*#\s+(?:Enc#\s+Slot#|Ch#)\s+ModelName\s+Capacity\s+Usage\s*$")
+# Table rows: free-text columns (names, models) sit between fixed ones. Each free-text column is a lazy
+# group of at most 128 characters that starts and ends with a non-blank ((?<=\S)), and blanks after it are
+# taken possessively (\s++): a candidate end is tried once per run of blanks, not once per blank, and never
+# beyond 128 characters, so a row is read in time linear in its length. The last column is the rest of the
+# line up to its last non-blank. (Unbounded `(.+?)\s+` groups were cubic to quintic on a long blank run.)
+_NAME = r"(\S.{0,127}?)(?<=\S)"
+_REST = r"(\S(?:.*\S)?)\s*$"
+_SIZE_COL = r"([0-9.]+[KMGT]B)"
 _RSF_ROW = re.compile(
-    r"^\s*(\d+)\s+(.+?)\s+(\d+)\s+([\d.]+[KMGT]B)\s+([\d.]+[KMGT]B)\s+(\S+)\s+(\S+(?:\s*\(.*\))?)\s*$"
+    rf"^\s*([0-9]+)\s++{_NAME}\s++([0-9]+)\s++{_SIZE_COL}\s++{_SIZE_COL}\s++(\S+)\s++"
+    r"(\S{1,64}(?:\s*\(.{0,64}\))?)\s*$"
 )
 _VSF_ROW = re.compile(
-    r"^\s*(\d+)\s+(.+?)\s{2,}(.+?)\s+(Raid\S*|PassThr\S*|JBOD)\s+([\d.]+[KMGT]B)\s+(\d+/\d+/\d+)\s+(.+?)\s*$",
+    rf"^\s*([0-9]+)\s++{_NAME}\s{{2,}}+{_NAME}\s++(Raid\S*|PassThr\S*|JBOD)\s++{_SIZE_COL}\s++"
+    rf"([0-9]+/[0-9]+/[0-9]+)\s++{_REST}",
     re.I,
 )
+# the model column may be empty
 _DISK_ENC_ROW = re.compile(
-    r"^\s*(\d+)\s+(\d+)\s+(Slot\s*#?\s*\d+)\s+(.*?)\s+([\d.]+[KMGT]B)\s+(.+?)\s*$", re.I
+    rf"^\s*([0-9]+)\s++([0-9]+)\s++(Slot\s*#?\s*[0-9]+)\s++(?:{_NAME}\s++)?{_SIZE_COL}\s++{_REST}", re.I
 )
-_DISK_CH_ROW = re.compile(r"^\s*(\d+)\s+(\d+)\s+(.*?)\s+([\d.]+[KMGT]B)\s+(.+?)\s*$")
-_GUIERR = re.compile(r"GuiErrMsg<0x([0-9A-Fa-f]+)>\s*:\s*(.*?)\s*$")
-_SIZE = re.compile(r"^([\d.]+)([KMGT])B$")
-_PROGRESS = re.compile(r"\(\s*(\d+(?:\.\d+)?)\s*%?\s*\)")
+_DISK_CH_ROW = re.compile(rf"^\s*([0-9]+)\s++([0-9]+)\s++(?:{_NAME}\s++)?{_SIZE_COL}\s++{_REST}")
+_GUIERR = re.compile(r"GuiErrMsg<0x([0-9A-Fa-f]+)>\s*:\s*+(\S(?:.*\S)?)?\s*$")
+# a shell or CLI prompt around the command ("host:~# cat file", "CLI> ..."): its first word is short
+_PROMPT = re.compile(r"^\S{1,64}[:#]\s*~?.*#\s*(?:cat|/\S*cli)")
+_SIZE = re.compile(r"^([0-9.]+)([KMGT])B$")
+_PROGRESS = re.compile(r"\(\s*([0-9]+(?:\.[0-9]+)?)\s*%?\s*\)")
 _UNITS = {"K": 1000, "M": 1000**2, "G": 1000**3, "T": 1000**4}  # Areca capacities are decimal
 
 _SET_STATUS = {
@@ -64,7 +78,7 @@ _SET_STATUS = {
 
 def detect(text: str) -> bool:
     """True for Areca CLI output: an rsf/vsf/disk info heading, or the ``GuiErrMsg<0x..>`` trailer."""
-    for line in text.splitlines()[:200]:
+    for line in head_lines(text, 200):
         if _RSF_HDR.match(line) or _VSF_HDR.match(line) or _DISK_HDR.match(line):
             return True
         if re.match(r"^\s*GuiErrMsg<0x[0-9A-Fa-f]+>\s*:", line):
@@ -74,20 +88,19 @@ def detect(text: str) -> bool:
 
 def _size(text: str) -> int | None:
     m = _SIZE.match(text)
-    if not m:
+    n = to_float(m.group(1)) if m else None
+    if m is None or n is None:
         return None
-    try:
-        return round(float(m.group(1)) * _UNITS[m.group(2)])
-    except ValueError:
-        return None
+    return round(n * _UNITS[m.group(2)])
 
 
 def _set_status(state: str) -> tuple[str | None, float | None]:
     word = re.split(r"[\s(]", state.strip(), maxsplit=1)[0].lower()
     progress = None
     m = _PROGRESS.search(state)
-    if m:
-        progress = max(0.0, min(1.0, float(m.group(1)) / 100))
+    pct = to_float(m.group(1)) if m else None
+    if pct is not None:
+        progress = max(0.0, min(1.0, pct / 100))
     return _SET_STATUS.get(word), progress
 
 
@@ -110,7 +123,7 @@ def parse(text: str, source: str) -> HwRaidReport:
     vols: list[HwLogicalDrive] = []
     disks: list[tuple[str, str, str, str]] = []  # id, model, capacity, usage
 
-    for lineno, line in enumerate(text.splitlines(), 1):
+    for lineno, line in enumerate(check_lines(text.splitlines(), source, "Areca CLI output"), 1):
         s = line.strip()
         if not s or re.match(r"^=+$", s):
             continue
@@ -128,8 +141,8 @@ def parse(text: str, source: str) -> HwRaidReport:
         m = _GUIERR.search(s)
         if m:
             seen = True
-            if int(m.group(1), 16) != 0:
-                error = f"GuiErrMsg<0x{m.group(1)}>: {m.group(2)}"
+            if to_hex(m.group(1)) != 0:
+                error = f"GuiErrMsg<0x{m.group(1)[:40]}>: {m.group(2) or ''}"
             table = None
             continue
         if table == "rsf" and (m := _RSF_ROW.match(line)):
@@ -157,13 +170,13 @@ def parse(text: str, source: str) -> HwRaidReport:
         if table == "disk":
             m = _DISK_ENC_ROW.match(line)
             if m:
-                disks.append((m.group(1), m.group(4).strip(), m.group(5), m.group(6).strip()))
+                disks.append((m.group(1), (m.group(4) or "").strip(), m.group(5), m.group(6).strip()))
                 continue
             m = _DISK_CH_ROW.match(line)
             if m:
-                disks.append((m.group(1), m.group(3).strip(), m.group(4), m.group(5).strip()))
+                disks.append((m.group(1), (m.group(3) or "").strip(), m.group(4), m.group(5).strip()))
                 continue
-        if re.match(r"^\S+[:#]\s*~?.*#\s*(?:cat|/\S*cli)", s) or s.startswith(("CLI>", "Copyright", "Areca")):
+        if _PROMPT.match(s) or s.startswith(("CLI>", "Copyright", "Areca")):
             continue  # a shell or CLI prompt around the command
         warnings.append(f"{source}:{lineno}: line not understood: {s[:120]!r}")
 

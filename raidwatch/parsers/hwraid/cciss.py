@@ -37,38 +37,49 @@ from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from raidwatch.errors import ParseError
+from raidwatch.parsers.bounds import check_lines
+from raidwatch.parsers.bounds import head as bounded_head
 from raidwatch.parsers.hwraid.model import HwController, HwLogicalDrive, HwPhysicalDrive, HwRaidReport
 
 TOOL = "cciss"
 
 _T = TypeVar("_T", HwLogicalDrive, HwPhysicalDrive)
 
+# Free-text parts (the RAID level words, the enclosure name) are lazy groups of at most 128 characters
+# that end on a non-blank, with the blanks after them taken possessively: each candidate end is tried once
+# per run of blanks (an unbounded `.+?\s+` retried every blank of a long run: cubic). A status that runs
+# to the end of the line is taken whole and its trailing '.' and blanks stripped in code.
+_LEVEL_WORDS = r"(?P<level>RAID\s++.{1,128}?(?<=\S))"
 _VOLUME_RE = re.compile(
-    r"^(?P<dev>/dev/\S+?):\s+\((?P<ctrl>[^)]*)\)\s+(?P<level>RAID\s+.+?)\s+Volume\s+(?P<vol>\d+)\s+"
+    rf"^(?P<dev>/dev/\S+?):\s+\((?P<ctrl>[^)]*)\)\s+{_LEVEL_WORDS}\s++Volume\s+(?P<vol>[0-9]+)\s+"
     r"status:\s*(?P<status>[^.]*)\.?(?P<extra>.*)$"
 )
 _ENCL_RE = re.compile(
-    r"^(?P<dev>/dev/\S+?):\s+\((?P<ctrl>[^)]*)\)\s+Enclosure\s*(?P<name>.*?)\s*\(S/N:\s*(?P<sn>[^)]*)\)"
-    r"(?:\s+on Bus\s+(?P<bus>\d+))?(?:,\s*Physical Port\s+(?P<port>\S+))?\s+status:\s*(?P<status>.*?)\.?\s*$"
+    r"^(?P<dev>/dev/\S+?):\s+\((?P<ctrl>[^)]*)\)\s+Enclosure\s*+(?P<name>(?:\S.{0,127}?(?<=\S))?)\s*+"
+    r"\(S/N:\s*(?P<sn>[^)]*)\)(?:\s+on Bus\s+(?P<bus>[0-9]+))?(?:,\s*Physical Port\s+(?P<port>\S+))?"
+    r"\s+status:\s*(?P<status>.*)$"
 )
-_CACHE_RE = re.compile(r"^(?P<dev>/dev/\S+?)\((?P<ctrl>[^:)]*):(?P<n>\d+)\):\s+Non-Volatile Cache status:")
+_DETECT_VOLUME_RE = re.compile(rf"^/dev/\S+:\s+\([^)]*\)\s+{_LEVEL_WORDS}\s++Volume\s+[0-9]+\s+status:", re.M)
+_DETECT_ENCL_RE = re.compile(r"^/dev/\S+:\s+\([^)]*\)\s+Enclosure\b.*status:", re.M)
+_BATTERY_SENTENCE_RE = re.compile(r"(?<![^.])[^.]*batter[^.]*\.", re.I)  # from a sentence's start only
+_CACHE_RE = re.compile(r"^(?P<dev>/dev/\S+?)\((?P<ctrl>[^:)]*):(?P<n>[0-9]+)\):\s+Non-Volatile Cache status:")
 _DRIVE_RE = re.compile(
-    r"^\s+(?:b\d+t\d+\s+)?connector\s+(?P<conn>\S+)\s+box\s+(?P<box>\d+)\s+bay\s+(?P<bay>\d+)"
+    r"^\s+(?:b[0-9]+t[0-9]+\s+)?connector\s+(?P<conn>\S+)\s+box\s+(?P<box>[0-9]+)\s+bay\s+(?P<bay>[0-9]+)"
     r"\s+(?P<rest>.*)$"
 )
-_CONTROLLER_RE = re.compile(r"^Controller:\s*(?P<model>.+?)\s*$")
-_CCISS_DEV_RE = re.compile(r"^/dev/cciss/c(\d+)d\d+$")
-_VERSION_RE = re.compile(r"^\s*cciss_vol_status version\s+\S+\s*$", re.M)
-_PROC_RE = re.compile(r"^cciss\d+:\s+.*(?:Smart Array|Controller)", re.M)
+_CONTROLLER_RE = re.compile(r"^Controller:\s*+(?P<model>\S(?:.*\S)?)\s*$")
+_CCISS_DEV_RE = re.compile(r"^/dev/cciss/c([0-9]+)d[0-9]+$")
+_VERSION_RE = re.compile(r"^[^\S\n]*cciss_vol_status version\s+\S+\s*$", re.M)
+_PROC_RE = re.compile(r"^cciss[0-9]+:\s+.*(?:Smart Array|Controller)", re.M)
 
 
 def detect(text: str) -> bool:
     """cciss_vol_status's volume line or -V controller block, or its version line / /proc file."""
-    head = text[:65536]
+    head = bounded_head(text)
     return bool(
-        re.search(r"^/dev/\S+:\s+\([^)]*\)\s+RAID\s+.+?\s+Volume\s+\d+\s+status:", head, re.M)
-        or re.search(r"^/dev/\S+:\s+\([^)]*\)\s+Enclosure\b.*status:", head, re.M)
-        or (re.search(r"^Controller:\s+\S", head, re.M) and re.search(r"^\s+Board ID:\s+0x", head, re.M))
+        _DETECT_VOLUME_RE.search(head)
+        or _DETECT_ENCL_RE.search(head)
+        or (re.search(r"^Controller:\s+\S", head, re.M) and re.search(r"^[^\S\n]+Board ID:\s+0x", head, re.M))
         or _VERSION_RE.search(head)
         or _PROC_RE.search(head)
     )
@@ -125,7 +136,7 @@ def _refuse(text: str, source: str) -> None:
         raise ParseError(source, None, "empty: no cciss_vol_status output")
     if _VERSION_RE.fullmatch(stripped) or re.fullmatch(r"cciss_vol_status version\s+\S+", stripped):
         raise ParseError(source, 1, "cciss_vol_status --version output, not a volume status report")
-    if re.fullmatch(r"-?\d+", stripped):
+    if re.fullmatch(r"-?[0-9]+", stripped):
         raise ParseError(
             source,
             1,
@@ -176,7 +187,7 @@ def parse(text: str, source: str) -> HwRaidReport:
         ctrls.append(current)
         return current
 
-    for lineno, raw in enumerate(text.splitlines(), 1):
+    for lineno, raw in enumerate(check_lines(text.splitlines(), source, "cciss_vol_status output"), 1):
         line = raw.rstrip()
         stripped = line.strip()
         if not stripped:
@@ -227,7 +238,8 @@ def parse(text: str, source: str) -> HwRaidReport:
             in_ctrl_block = in_cache = False
             drive_list = None
             c = ctrl_for(m.group("dev"), m.group("ctrl").strip())
-            st = m.group("status").strip()
+            st = m.group("status").rstrip()
+            st = (st[:-1] if st.endswith(".") else st).strip()
             if st.upper() != "OK":
                 name = " ".join(x for x in (m.group("name").strip(), m.group("sn").strip()) if x)
                 c.problems.append(f"enclosure {name or '?'}: {st}")
@@ -303,7 +315,7 @@ def parse(text: str, source: str) -> HwRaidReport:
                 "/proc/driver/cciss controller file: it lists volumes without their health; "
                 "cciss_vol_status reports their status",
             )
-        if re.search(r"^\[\d+:\d+:\d+:\d+\]\s+\S+", text, re.M):
+        if re.search(r"^\[[0-9]+:[0-9]+:[0-9]+:[0-9]+\]\s+\S+", text, re.M):
             raise ParseError(source, 1, "lsscsi output (the SCSI device list), not cciss_vol_status output")
         raise ParseError(source, 1, "no cciss_vol_status output found")
     return _build(ctrls, warnings, errors)
@@ -313,7 +325,7 @@ def _battery(c: _Ctrl) -> tuple[str | None, str | None]:
     notes = " ".join(c.cache_notes)
     low = notes.lower()
     if "batter" in low:
-        m = re.search(r"[^.]*batter[^.]*\.", notes, re.I)
+        m = _BATTERY_SENTENCE_RE.search(notes)
         words = " ".join((m.group(0) if m else notes).split())
         if re.search(r"batter\w*\s+(?:\w+\s+){0,4}(?:fail|missing|not present|removed)", low):
             return words, "failed"
@@ -393,5 +405,5 @@ def _level(raid: str) -> str | None:
         return "raid10"
     if "ADG" in v or v.startswith("6"):
         return "raid60" if v.startswith("60") else "raid6"
-    m = re.match(r"(\d+)", v)
+    m = re.match(r"([0-9]+)", v)
     return f"raid{m.group(1)}" if m else v.lower()

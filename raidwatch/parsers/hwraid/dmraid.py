@@ -24,16 +24,19 @@ from __future__ import annotations
 import re
 
 from raidwatch.errors import ParseError
+from raidwatch.parsers.bounds import check_lines, head_lines, to_int
 from raidwatch.parsers.hwraid.model import HwLogicalDrive, HwPhysicalDrive, HwRaidReport
 
 TOOL = "dmraid"
 
 _R_ROW = re.compile(
-    r'^(/dev/\S+):\s+(\S+),\s+"([^"]*)",\s+(\S+),\s+(\S+),\s+(\d+)\s+sectors,\s+data@\s+(\d+)\s*$'
+    r'^(/dev/\S+):\s+(\S+),\s+"([^"]*)",\s+(\S+),\s+(\S+),\s+([0-9]+)\s+sectors,\s+data@\s+([0-9]+)\s*$'
 )
 # "***" heads a set (one recorded output has it escaped as "**\*")
-_S_HDR = re.compile(r"^(?:\*\*\\?\*|-->)\s+(.*?)\s*$")
-_S_KV = re.compile(r"^(name|size|stride|type|status|subsets|devs|spares)\s*:\s*(.*?)\s*$")
+# (a lazy `(.*?)\s*$` tail would retry the end of the line from each blank of a long run: the rest of the
+# line is taken whole and stripped in code)
+_S_HDR = re.compile(r"^(?:\*\*\\?\*|-->)\s+(.*)$")
+_S_KV = re.compile(r"^(name|size|stride|type|status|subsets|devs|spares)\s*:(.*)$")
 _NOTHING = re.compile(r"^no raid (disks|sets)\b", re.I)
 
 _MEMBER = {"ok": "ok", "nosync": "rebuilding", "broken": "failed", "inconsistent": "failed"}
@@ -42,7 +45,7 @@ _SET = {"ok": "ok", "nosync": "rebuilding", "inconsistent": "degraded", "broken"
 
 def detect(text: str) -> bool:
     """True for ``dmraid -r``/``-s`` output or its "no raid disks" answer."""
-    lines = [ln.strip() for ln in text.splitlines()[:200] if ln.strip()]
+    lines = [ln.strip() for ln in head_lines(text, 200) if ln.strip()]
     if not lines:
         return False
     if len(lines) <= 2 and _NOTHING.match(lines[0]):
@@ -62,7 +65,7 @@ def _level(word: str) -> str | None:
         return "raid0"
     if w == "group":
         return None
-    m = re.match(r"^(raid\d+)", w)
+    m = re.match(r"^(raid[0-9]+)", w)
     return m.group(1) if m else w
 
 
@@ -71,7 +74,7 @@ def parse(text: str, source: str) -> HwRaidReport:
     if "\x00" in text:
         raise ParseError(source, None, "binary data, not dmraid output")
     warnings: list[str] = []
-    lines = text.splitlines()
+    lines = check_lines(text.splitlines(), source, "dmraid output")
     stripped = [ln.strip() for ln in lines if ln.strip()]
     if stripped and _NOTHING.match(stripped[0]):
         return HwRaidReport(tool=TOOL, error=stripped[0])
@@ -100,7 +103,7 @@ def parse(text: str, source: str) -> HwRaidReport:
                     id=dev,
                     state=status,
                     status=st,
-                    size_bytes=int(sectors) * 512,
+                    size_bytes=n * 512 if (n := to_int(sectors)) is not None else None,
                     logical_drive=name,
                 )
             )
@@ -113,7 +116,7 @@ def parse(text: str, source: str) -> HwRaidReport:
         m = _S_KV.match(s)
         if m:
             seen = True
-            key, value = m.groups()
+            key, value = m.group(1), m.group(2).strip()
             if key == "name":
                 cur = {"name": value}
                 sets.append(cur)
@@ -132,7 +135,8 @@ def parse(text: str, source: str) -> HwRaidReport:
         if status is None:
             status = "unknown"
             warnings.append(f"{source}: set {st['name']}: unknown status {word!r}")
-        size = int(st["size"]) * 512 if st.get("size", "").isdecimal() else None
+        sectors = to_int(st.get("size"))
+        size = sectors * 512 if sectors is not None else None
         lds.append(
             HwLogicalDrive(
                 controller="",

@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 
 from raidwatch.errors import ParseError
+from raidwatch.parsers.bounds import check_lines, head_lines, to_int
 from raidwatch.parsers.dmsetup import LINE_RE, parse_raid_status
 from raidwatch.parsers.hwraid.model import HwLogicalDrive, HwPhysicalDrive, HwRaidReport
 
@@ -39,19 +40,22 @@ _TOLERATES = {"raid0": 0, "raid4": 1, "raid5": 1, "raid6": 2, "raid10": 1}
 
 def detect(text: str) -> bool:
     """True for ``dmsetup status``: every line a dm status line (or a comment), at least one of them."""
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+    if text.count("\n") > 100000:
+        return False
+    lines = [ln.strip() for ln in head_lines(text, 100000) if ln.strip() and not ln.startswith("#")]
     if lines == ["No devices found"]:
         return True
-    if not lines or len(lines) > 100000:
+    if not lines:
         return False
     return all(_LINE.match(ln) for ln in lines[:500])
 
 
 def _ratio(text: str) -> float | None:
-    m = re.match(r"^(\d+)/(\d+)$", text)
-    if not m or int(m.group(2)) == 0:
+    m = re.match(r"^([0-9]+)/([0-9]+)$", text)
+    done, total = (to_int(m.group(1)), to_int(m.group(2))) if m else (None, None)
+    if done is None or not total:
         return None
-    return min(1.0, int(m.group(1)) / int(m.group(2)))
+    return min(1.0, done / total)
 
 
 def _volume_status(level: str, legs: str, in_sync: bool, action: str | None) -> str:
@@ -73,7 +77,9 @@ def _volume_status(level: str, legs: str, in_sync: bool, action: str | None) -> 
     return "rebuilding"
 
 
-def _raid(name: str, args: list[str], size: int) -> tuple[HwLogicalDrive, list[HwPhysicalDrive]] | None:
+def _raid(
+    name: str, args: list[str], size: int | None
+) -> tuple[HwLogicalDrive, list[HwPhysicalDrive]] | None:
     # <raid_type> <#devices> <health_chars> <sync_ratio> [<sync_action> <mismatch_cnt> [...]]
     try:
         st = parse_raid_status(args)
@@ -109,11 +115,13 @@ def _raid(name: str, args: list[str], size: int) -> tuple[HwLogicalDrive, list[H
     return ld, pds
 
 
-def _mirror(name: str, args: list[str], size: int) -> tuple[HwLogicalDrive, list[HwPhysicalDrive]] | None:
+def _mirror(
+    name: str, args: list[str], size: int | None
+) -> tuple[HwLogicalDrive, list[HwPhysicalDrive]] | None:
     # <#mirrors> <dev>... <in-sync>/<regions> <#status args = 1> <health chars> <#log args> <log args...>
-    if not args or not args[0].isdecimal():
+    n = to_int(args[0]) if args else None
+    if n is None:
         return None
-    n = int(args[0])
     if len(args) < n + 4:
         return None
     devs = args[1 : 1 + n]
@@ -134,8 +142,9 @@ def _mirror(name: str, args: list[str], size: int) -> tuple[HwLogicalDrive, list
         for i, dev in enumerate(devs)
     ]
     log_words = ""
-    if log and log[0].isdecimal():
-        log_args = log[1 : 1 + int(log[0])]
+    nlog = to_int(log[0]) if log else None
+    if nlog is not None:
+        log_args = log[1 : 1 + nlog]
         log_words = " ".join(log_args)
         # disk log: <type> <dev> <status char>
         if len(log_args) >= 3 and log_args[0] == "disk":
@@ -172,7 +181,7 @@ def parse(text: str, source: str) -> HwRaidReport:
     lds: list[HwLogicalDrive] = []
     pds: list[HwPhysicalDrive] = []
     seen = False
-    for lineno, raw in enumerate(text.splitlines(), 1):
+    for lineno, raw in enumerate(check_lines(text.splitlines(), source, "dmsetup status"), 1):
         s = raw.strip()
         if not s or s.startswith("#"):
             continue
@@ -188,7 +197,10 @@ def parse(text: str, source: str) -> HwRaidReport:
         if target not in ("raid", "mirror"):
             continue
         args = (rest or "").split()
-        parsed = (_raid if target == "raid" else _mirror)(name, args, int(length) * 512)
+        sectors = to_int(length)
+        parsed = (_raid if target == "raid" else _mirror)(
+            name, args, sectors * 512 if sectors is not None else None
+        )
         if parsed is None:
             warnings.append(f"{source}:{lineno}: {name}: {target} status not understood: {rest!r}")
             continue

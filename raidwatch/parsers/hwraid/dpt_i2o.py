@@ -16,14 +16,22 @@ from __future__ import annotations
 import re
 
 from raidwatch.errors import ParseError
+from raidwatch.parsers.bounds import check_lines
 from raidwatch.parsers.hwraid.model import HwController, HwLogicalDrive, HwPhysicalDrive, HwRaidReport
 
 TOOL = "dpt_i2o"
 
-_TID = re.compile(r"^\s*TID=(\d+),\s*\(Channel=(\d+),\s*Target=(\d+),\s*Lun=(\d+)\)\s*\((\S+)\)\s*$")
-_NAME = re.compile(r"^\s+(.*?)\s+Rev:\s*(\S*)\s*$")
-_VENDOR = re.compile(r"^Vendor:\s*(.*?)\s+Model:\s*(.*?)\s+FW:\s*(\S+)")
-_NODE = re.compile(r"Control Node=/dev/dpti(\d+)")
+_TID = re.compile(
+    r"^\s*TID=([0-9]+),\s*\(Channel=([0-9]+),\s*Target=([0-9]+),\s*Lun=([0-9]+)\)\s*\((\S+)\)\s*$"
+)
+# A free-text value is a lazy group of at most 128 (256) characters ending on a non-blank, with the blanks
+# after it taken possessively (\s++): tried once per run of blanks, so linear in the line's length (an
+# unbounded `(.*?)\s+` retried every blank of a long run).
+_NAME = re.compile(r"^\s++(?:(\S.{0,255}?)(?<=\S)\s++)?Rev:\s*(\S*)\s*$")
+_VENDOR = re.compile(
+    r"^Vendor:(?:\s*+(\S.{0,127}?)(?<=\S))?\s++Model:(?:\s*+(\S.{0,127}?)(?<=\S))?\s++FW:\s*(\S+)"
+)
+_NODE = re.compile(r"Control Node=/dev/dpti([0-9]+)")
 
 
 def detect(text: str) -> bool:
@@ -46,7 +54,7 @@ def parse(text: str, source: str) -> HwRaidReport:
     lds: list[HwLogicalDrive] = []
     pds: list[HwPhysicalDrive] = []
     in_devices = False
-    for lineno, raw in enumerate(text.splitlines(), 1):
+    for lineno, raw in enumerate(check_lines(text.splitlines(), source, "/proc/scsi/dpt_i2o text"), 1):
         s = raw.strip()
         if not s:
             continue
@@ -66,7 +74,7 @@ def parse(text: str, source: str) -> HwRaidReport:
             did = f"{chan},{target},{lun}"
             word = state.lower()
             label = name or ""
-            raid = re.search(r"\bRAID-?(\d+)\b", label, re.I)
+            raid = re.search(r"\bRAID-?([0-9]+)\b", label, re.I)
             if raid:
                 status = {"online": "ok", "offline": "offline"}.get(word, "unknown")
                 lds.append(
@@ -91,7 +99,7 @@ def parse(text: str, source: str) -> HwRaidReport:
             name = None
             continue
         if m := _NAME.match(raw):
-            name = " ".join(m.group(1).split())
+            name = " ".join((m.group(1) or "").split())
             continue
         warnings.append(f"{source}:{lineno}: line not understood: {s[:120]!r}")
     controllers = (

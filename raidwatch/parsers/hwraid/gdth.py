@@ -27,12 +27,14 @@ from __future__ import annotations
 import re
 
 from raidwatch.errors import ParseError
+from raidwatch.parsers.bounds import check_lines, to_int
 from raidwatch.parsers.hwraid.model import HwController, HwLogicalDrive, HwPhysicalDrive, HwRaidReport
 
 TOOL = "gdth"
 
 _SECTION = re.compile(r"^(\w[^:]*):\s*$")
-_PAIR = re.compile(r"\s*([A-Za-z][A-Za-z .\[\]/]*?)\s*:\s*(.*?)\s*(?:\t|$)")
+# a key runs to the first ':' (stripped in code: a lazy key before `\s*:` retried every blank of a run)
+_PAIR = re.compile(r"^\s*([A-Za-z][^:]*):(.*)$")
 
 _ARRAY = {
     "ready": "ok",
@@ -67,20 +69,19 @@ def _pairs(line: str) -> list[tuple[str, str]]:
     """``key: value`` pairs of one line; pairs are separated by tabs (values may hold spaces)."""
     out = []
     for chunk in re.split(r"\t(?=[A-Za-z][^\t:]*:)", line.strip()):
-        m = re.match(r"^\s*([A-Za-z][^:]*?)\s*:\s*(.*?)\s*$", chunk)
+        m = _PAIR.match(chunk)
         if m:
-            out.append((m.group(1), m.group(2).replace("\t", " ").strip()))
+            out.append((m.group(1).rstrip(), m.group(2).replace("\t", " ").strip()))
     return out
 
 
 def _mb(value: str | None) -> int | None:
-    if value and value.isdecimal():
-        return int(value) * 1024 * 1024
-    return None
+    n = to_int(value) if value and value == value.strip() else None
+    return n * 1024 * 1024 if n is not None else None
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdecimal() else None
+    return to_int(value) if value and value == value.strip() else None
 
 
 def parse(text: str, source: str) -> HwRaidReport:
@@ -93,7 +94,7 @@ def parse(text: str, source: str) -> HwRaidReport:
     section = ""
     blocks: dict[str, list[dict[str, str]]] = {}
     cur: dict[str, str] | None = None
-    for lineno, raw in enumerate(text.splitlines(), 1):
+    for lineno, raw in enumerate(check_lines(text.splitlines(), source, "/proc/scsi/gdth text"), 1):
         if not raw.strip():
             cur = None
             continue

@@ -19,13 +19,16 @@ from __future__ import annotations
 import re
 
 from raidwatch.errors import ParseError
+from raidwatch.parsers.bounds import check_lines, to_int
 from raidwatch.parsers.hwraid.model import HwController, HwLogicalDrive, HwRaidReport
 
 TOOL = "ips"
 
-_LD = re.compile(r"^\s*Logical drive number\s+(\d+)\s*$", re.I)
-_KV = re.compile(r"^\s*(\S.*?)\s*:\s*(.*?)\s*$")
-_STRIPE = re.compile(r"^\s*Array\s+(\S+)\s+stripe order\s*\(Channel/SCSI ID\)\s*:\s*(.*?)\s*$", re.I)
+_LD = re.compile(r"^\s*Logical drive number\s+([0-9]+)\s*$", re.I)
+# the key runs to the first ':' and the value to the end of the line, both stripped in code (lazy groups
+# before `\s*:` / `\s*$` retried every blank of a long run: quadratic)
+_KV = re.compile(r"^\s*(\S[^:]*):(.*)$")
+_STRIPE = re.compile(r"^\s*Array\s+(\S+)\s+stripe order\s*\(Channel/SCSI ID\)\s*:(.*)$", re.I)
 _CODE = re.compile(r"\(([A-Z]{3})\)")
 _STATUS = {
     "OKY": "ok",
@@ -43,8 +46,8 @@ def detect(text: str) -> bool:
     """True for ``ipssend GETCONFIG ... LD`` output (or /proc/scsi/ips text, which parse refuses)."""
     head = text[:20000]
     # arcconf has the same headings, but not ipssend's three-letter state codes
-    if re.search(r"^\s*Logical drive number\s+\d+\s*$", head, re.M | re.I) and re.search(
-        r"^\s*Status of logical drive\s*:.*\([A-Z]{3}\)\s*$", head, re.M
+    if re.search(r"^[^\S\n]*Logical drive number\s+[0-9]+\s*$", head, re.M | re.I) and re.search(
+        r"^[^\S\n]*Status of logical drive\s*:.*\([A-Z]{3}\)\s*$", head, re.M
     ):
         return True
     return "IBM ServeRAID controller(s)" in head or "IBM ServeRAID General Information" in head
@@ -67,15 +70,15 @@ def parse(text: str, source: str) -> HwRaidReport:
     cur: dict[str, str] | None = None
     seen = False
     error = None
-    for lineno, raw in enumerate(text.splitlines(), 1):
+    for lineno, raw in enumerate(check_lines(text.splitlines(), source, "ipssend output"), 1):
         s = raw.strip()
         if not s or re.match(r"^-{5,}$", s):
             continue
-        m = re.search(r"initiated for controller\s+(\d+)", s, re.I)
+        m = re.search(r"initiated for controller\s+([0-9]+)", s, re.I)
         if m:
             ctl = m.group(1)
             continue
-        if re.match(r"^Found \d+ IBM ServeRAID controller", s) or s == "Logical drive information":
+        if re.match(r"^Found [0-9]+ IBM ServeRAID controller", s) or s == "Logical drive information":
             seen = True
             continue
         if re.match(r"^Command (completed successfully|aborted|failed)", s, re.I):
@@ -94,7 +97,7 @@ def parse(text: str, source: str) -> HwRaidReport:
             continue
         m = _KV.match(s)
         if m and cur is not None:
-            cur[m.group(1)] = m.group(2)
+            cur[m.group(1).rstrip()] = m.group(2).strip()
             continue
         if re.match(r"^(Invalid|Error|No )", s, re.I):
             error = s
@@ -123,7 +126,7 @@ def parse(text: str, source: str) -> HwRaidReport:
                 level=f"raid{level.lower()}" if level and level.isalnum() else level,
                 state=state or None,
                 status=status,
-                size_bytes=int(size) * 1024 * 1024 if size.isdecimal() else None,
+                size_bytes=mb * 1024 * 1024 if (mb := to_int(size)) is not None else None,
                 members=stripes.get(b.get("Part of array", ""), ()),
             )
         )

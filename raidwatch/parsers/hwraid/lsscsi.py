@@ -15,14 +15,18 @@ import re
 from dataclasses import dataclass
 
 from raidwatch.errors import ParseError
+from raidwatch.parsers.bounds import check_lines, head_lines
 from raidwatch.parsers.hwraid.model import HwRaidReport
 
 TOOL = "lsscsi"
 
+# The model (free text, may be empty) is a lazy group of at most 256 characters ending on a non-blank, the
+# blanks after it taken possessively: tried once per run of blanks (linear), where `(.*?)\s+` was not.
 _ROW = re.compile(
-    r"^\[(\d+:\d+:\d+:\d+)\]\s+(\S+)\s+(\S+)\s+(.*?)\s+(\S+)\s+(/dev/\S+|-)(?:\s+(/dev/\S+|-))?\s*$"
+    r"^\[([0-9]+:[0-9]+:[0-9]+:[0-9]+)\]\s++(\S+)\s++(\S+)\s++(?:(\S.{0,255}?)(?<=\S)\s++)?(\S+)\s++"
+    r"(/dev/\S+|-)(?:\s++(/dev/\S+|-))?\s*$"
 )
-_PROMPT = re.compile(r"^(?:\S*\s*)?\S*[#$]\s*lsscsi\b")
+_PROMPT = re.compile(r"^(?:\S*\s+)?\S*[#$]\s*lsscsi\b")
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,7 @@ class ScsiDevice:
 
 def detect(text: str) -> bool:
     """True when every non-prompt line is an lsscsi device line (and there is one)."""
-    lines = [ln for ln in text.splitlines()[:2000] if ln.strip() and not _PROMPT.match(ln.strip())]
+    lines = [ln for ln in head_lines(text, 2000) if ln.strip() and not _PROMPT.match(ln.strip())]
     return bool(lines) and all(_ROW.match(ln.strip()) for ln in lines)
 
 
@@ -49,7 +53,7 @@ def scan(text: str, source: str) -> tuple[ScsiDevice, ...]:
     if "\x00" in text:
         raise ParseError(source, None, "binary data, not lsscsi output")
     out = []
-    for raw in text.splitlines():
+    for raw in check_lines(text.splitlines(), source, "lsscsi output"):
         m = _ROW.match(raw.strip())
         if not m:
             continue
@@ -59,7 +63,7 @@ def scan(text: str, source: str) -> tuple[ScsiDevice, ...]:
                 hctl=hctl,
                 type=typ,
                 vendor=vendor,
-                model=model,
+                model=model or "",
                 rev=rev,
                 devnode=None if dev == "-" else dev,
                 sgnode=None if sg in (None, "-") else sg,

@@ -51,6 +51,7 @@ import re
 from dataclasses import dataclass, field
 
 from raidwatch.errors import ParseError
+from raidwatch.parsers.bounds import check_lines, head, to_float, to_hex, to_int
 from raidwatch.parsers.hwraid.model import (
     HwController,
     HwLogicalDrive,
@@ -62,25 +63,25 @@ TOOL = "megacli"  # MegaCli, MegaCli64 and CmdTool2: one program under three nam
 
 _ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _DETECT_RES = (
-    re.compile(r"^Adapter \d+ -- Virtual Drive Information:", re.M),
-    re.compile(r"^BBU status for Adapter\s*:\s*\d+", re.M),
-    re.compile(r"^Adapter \d+: (Get BBU Status Failed|No Virtual Drive Configured)", re.M),
+    re.compile(r"^Adapter [0-9]+ -- Virtual Drive Information:", re.M),
+    re.compile(r"^BBU status for Adapter\s*:\s*[0-9]+", re.M),
+    re.compile(r"^Adapter [0-9]+: (Get BBU Status Failed|No Virtual Drive Configured)", re.M),
     re.compile(r"MegaCLI SAS RAID Management Tool"),
 )
-_ADAPTER_HASH_RE = re.compile(r"^Adapter #(\d+)\s*$", re.M)
+_ADAPTER_HASH_RE = re.compile(r"^Adapter #([0-9]+)\s*$", re.M)
 _ADAPTER_COMPANIONS = re.compile(
     r"^(Enclosure Device ID|Number of Virtual Disks|Virtual Drive|Virtual Disk|Firmware state|"
     r"Product Name|Exit Code)\s*:",
     re.M,
 )
-_CFGDSPLY_RE = re.compile(r"^Adapter: \d+\s*$", re.M)
+_CFGDSPLY_RE = re.compile(r"^Adapter: [0-9]+\s*$", re.M)
 
-_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGTP]?)(i?)B\b", re.I)
+_SIZE_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([KMGTP]?)(i?)B\b", re.I)
 _SECTORS_RE = re.compile(r"\[0x([0-9a-fA-F]+)\s+Sectors\]")
-_LD_START_RE = re.compile(r"^(?:(CacheCade) )?Virtual (?:Disk|Drive)\s*:\s*(\d+)\s*\(Target Id", re.I)
+_LD_START_RE = re.compile(r"^(?:(CacheCade) )?Virtual (?:Disk|Drive)\s*:\s*([0-9]+)\s*\(Target Id", re.I)
 _PROGRESS_RE = re.compile(
     r"^(Rebuild|Reconstruction|Background Initialization|Initialization|Check Consistency)"
-    r"\s*:\s*Completed\s+(\d+(?:\.\d+)?)\s*%",
+    r"\s*:\s*Completed\s+([0-9]+(?:\.[0-9]+)?)\s*%",
     re.I,
 )
 _UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4, "P": 1024**5}
@@ -116,14 +117,12 @@ def size_bytes(text: str) -> int | None:
     such. Shared by the megacli and storcli parsers."""
     printed = None
     m = _SIZE_RE.match(text)
-    if m:
-        try:
-            printed = round(float(m.group(1)) * _UNITS[m.group(2).upper()])
-        except (ValueError, OverflowError):
-            printed = None
+    n = to_float(m.group(1)) if m else None
+    if m and n is not None:  # None too for more digits than a reading has
+        printed = round(n * _UNITS[m.group(2).upper()])
     m = _SECTORS_RE.search(text)
-    if m:
-        sectors = int(m.group(1), 16)
+    sectors = to_hex(m.group(1)) if m else None
+    if sectors is not None:
         if printed is None:
             return sectors * 512
         # the count is in the drive's logical sectors: 512 bytes, or 4096 on a 4Kn drive
@@ -132,8 +131,8 @@ def size_bytes(text: str) -> int | None:
 
 
 def _int(text: str) -> int | None:
-    m = re.match(r"\s*(\d+)", text)
-    return int(m.group(1)) if m else None
+    m = re.match(r"\s*([0-9]+)", text)
+    return to_int(m.group(1)) if m else None
 
 
 def raid_level(
@@ -336,7 +335,9 @@ def parse(text: str, source: str) -> HwRaidReport:
         raise ParseError(source, None, "empty MegaCli output (the tool printed nothing)")
     if "\x00" in text:
         raise ParseError(source, None, "binary data, not MegaCli output")
-    lines = _ANSI_RE.sub("", text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = check_lines(
+        _ANSI_RE.sub("", text).replace("\r\n", "\n").replace("\r", "\n").split("\n"), source, "MegaCli output"
+    )
     warnings: list[str] = []
     ctrls: dict[str, _Ctrl] = {}
     lds: list[_Ld] = []
@@ -368,7 +369,7 @@ def parse(text: str, source: str) -> HwRaidReport:
         line = raw.strip()
         if not line:
             continue
-        m = re.match(r"^Adapter\s*(?:#|:)\s*(\d+)$", line)
+        m = re.match(r"^Adapter\s*(?:#|:)\s*([0-9]+)$", line)
         if m:
             end_pd()
             adapter = m.group(1)
@@ -376,7 +377,7 @@ def parse(text: str, source: str) -> HwRaidReport:
             ld = ld_context = None
             block, section, recognised = "adp", "", True
             continue
-        m = re.match(r"^Adapter (\d+) -- Virtual Drive Information:?$", line)
+        m = re.match(r"^Adapter ([0-9]+) -- Virtual Drive Information:?$", line)
         if m:
             end_pd()
             adapter = m.group(1)
@@ -384,7 +385,7 @@ def parse(text: str, source: str) -> HwRaidReport:
             ld = ld_context = None
             block, recognised = "ld", True
             continue
-        m = re.match(r"^Adapter (\d+):\s*(.*)$", line)
+        m = re.match(r"^Adapter ([0-9]+):\s*(.*)$", line)
         if m:
             end_pd()
             adapter, what = m.group(1), m.group(2).strip()
@@ -398,7 +399,7 @@ def parse(text: str, source: str) -> HwRaidReport:
             else:
                 warnings.append(f"{source}:{lineno}: adapter message {what!r}")
             continue
-        m = re.match(r"^BBU status for Adapter\s*:\s*(\d+)$", line)
+        m = re.match(r"^BBU status for Adapter\s*:\s*([0-9]+)$", line)
         if m:
             end_pd()
             adapter = m.group(1)
@@ -420,7 +421,7 @@ def parse(text: str, source: str) -> HwRaidReport:
             ld_context = ld
             block, recognised = "ld", True
             continue
-        m = re.match(r"^(?:PD: (\d+) Information|Physical Disk: (\d+))$", line)
+        m = re.match(r"^(?:PD: ([0-9]+) Information|Physical Disk: ([0-9]+))$", line)
         if m:
             end_pd()
             pd = _Pd(controller=adapter or "0", ld=ld_context.id if ld_context else None, line=lineno)
@@ -484,23 +485,25 @@ def parse(text: str, source: str) -> HwRaidReport:
             elif key_l.startswith("drive has flagged a s.m.a.r.t alert"):
                 pd.smart_alert = val.lower().startswith("yes")
             elif key_l == "drive temperature":
-                m = re.match(r"(-?\d+(?:\.\d+)?)\s*C", val)
-                pd.temperature = float(m.group(1)) if m else None
+                m = re.match(r"(-?)([0-9]+(?:\.[0-9]+)?)\s*C", val)
+                t = to_float(m.group(2)) if m else None
+                pd.temperature = (-t if m and m.group(1) else t) if t is not None else None
             continue
         if block == "ld" and ld is not None:
             m = _PROGRESS_RE.match(line)
             if m:
                 ld.activity = m.group(1)
-                if m.group(1).lower() != "check consistency":
-                    ld.progress = min(float(m.group(2)) / 100.0, 1.0)
+                done = to_float(m.group(2))
+                if m.group(1).lower() != "check consistency" and done is not None:
+                    ld.progress = min(done / 100.0, 1.0)
                 continue
             if key_l == "name":
                 ld.name = val or None
             elif key_l == "raid level":
-                p = re.search(r"Primary-(\d+)", val)
-                s = re.search(r"Secondary-(\d+)", val)
-                ld.primary = int(p.group(1)) if p else None
-                ld.secondary = int(s.group(1)) if s else None
+                p = re.search(r"Primary-([0-9]+)", val)
+                s = re.search(r"Secondary-([0-9]+)", val)
+                ld.primary = to_int(p.group(1)) if p else None
+                ld.secondary = to_int(s.group(1)) if s else None
             elif key_l == "size":
                 ld.size = size_bytes(val)
             elif key_l == "state":
@@ -662,6 +665,7 @@ def parse(text: str, source: str) -> HwRaidReport:
 
 def detect(text: str) -> bool:
     """MegaCli/CmdTool2 output: its adapter headers, BBU status header or version banner."""
+    text = head(text)
     if any(r.search(text) for r in _DETECT_RES):
         return True
     if _ADAPTER_HASH_RE.search(text) and _ADAPTER_COMPANIONS.search(text):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 
 from raidwatch.errors import ParseError
+from raidwatch.parsers.bounds import check_lines, to_int
 from raidwatch.parsers.hwraid.model import (
     HwController,
     HwLogicalDrive,
@@ -31,11 +32,13 @@ from raidwatch.parsers.hwraid.model import (
 TOOL = "megarc"
 
 _DETECT_RE = re.compile(r"MEGARC MegaRAID Configuration Utility|Existing Logical Drive Information", re.I)
-_LD_RE = re.compile(r"Logical Drive\s*:\s*(\d+)\s*\(\s*Adapter:\s*(\d+)\s*\)\s*:\s*Status:\s*(.+)$", re.I)
-_DISK_RE = re.compile(r"^(\d+)\s+(\d+)\s+(0x[0-9a-fA-F]+)\s+(0x[0-9a-fA-F]+)\s+(\S.*)$")
-_ADAPTER_ROW_RE = re.compile(r"^(\d+)\s+(\S+)\s+(\S.*)$")
-_LEVEL_RE = re.compile(r"RaidLevel\s*:\s*(\d+)", re.I)
-_SPAN_RE = re.compile(r"SpanDepth\s*:\s*(\d+)", re.I)
+_LD_RE = re.compile(
+    r"Logical Drive\s*:\s*([0-9]+)\s*\(\s*Adapter:\s*([0-9]+)\s*\)\s*:\s*Status:\s*(.+)$", re.I
+)
+_DISK_RE = re.compile(r"^([0-9]+)\s+([0-9]+)\s+(0x[0-9a-fA-F]+)\s+(0x[0-9a-fA-F]+)\s+(\S.*)$")
+_ADAPTER_ROW_RE = re.compile(r"^([0-9]+)\s+(\S+)\s+(\S.*)$")
+_LEVEL_RE = re.compile(r"RaidLevel\s*:\s*([0-9]+)", re.I)
+_SPAN_RE = re.compile(r"SpanDepth\s*:\s*([0-9]+)", re.I)
 
 LD_WORDS = {
     "optimal": "ok",
@@ -74,7 +77,7 @@ def parse(text: str, source: str) -> HwRaidReport:
     ld: dict | None = None
     in_adapters = False
     spares = False
-    for lineno, raw in enumerate(clean.split("\n"), 1):
+    for lineno, raw in enumerate(check_lines(clean.split("\n"), source, "megarc output"), 1):
         line = raw.strip()
         if not line or set(line) <= set("*-= "):
             continue
@@ -91,8 +94,8 @@ def parse(text: str, source: str) -> HwRaidReport:
             continue
         if in_adapters:
             m = _ADAPTER_ROW_RE.match(line)
-            if m:
-                cid = str(int(m.group(1)))
+            if m and (n := to_int(m.group(1))) is not None:
+                cid = str(n)
                 ctrls[cid] = HwController(id=cid, model=m.group(3).strip(), firmware=m.group(2))
                 continue
             in_adapters = False
@@ -102,13 +105,14 @@ def parse(text: str, source: str) -> HwRaidReport:
         if ld is not None:
             lm = _LEVEL_RE.search(line)
             if lm:
-                ld["level"] = int(lm.group(1))
+                ld["level"] = to_int(lm.group(1))
             sm = _SPAN_RE.search(line)
             if sm:
-                ld["span"] = int(sm.group(1))
+                ld["span"] = to_int(sm.group(1))
         m = _DISK_RE.match(line)
-        if m:
-            pid = f"{int(m.group(1))}:{int(m.group(2))}"
+        chan, target = (to_int(m.group(1)), to_int(m.group(2))) if m else (None, None)
+        if m and chan is not None and target is not None:
+            pid = f"{chan}:{target}"
             state = m.group(5).strip()
             status = PD_WORDS.get(state.lower(), "unknown")
             if spares and status == "ok":
@@ -124,7 +128,7 @@ def parse(text: str, source: str) -> HwRaidReport:
             )
             continue
         if re.match(
-            r"^(Chnl|Logical Drive \d+\s*:|SpanDepth|StripSz|Scanning|Finding|Type \?|By LSI"
+            r"^(Chnl|Logical Drive [0-9]+\s*:|SpanDepth|StripSz|Scanning|Finding|Type \?|By LSI"
             r"|\[Note|Ch=|MEGARC|Existing)",
             line,
             re.I,

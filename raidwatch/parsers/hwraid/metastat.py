@@ -30,27 +30,30 @@ import re
 from dataclasses import dataclass, field
 
 from raidwatch.errors import ParseError
+from raidwatch.parsers.bounds import check_lines, head_lines, to_float, to_int
 from raidwatch.parsers.hwraid.model import HwLogicalDrive, HwPhysicalDrive, HwRaidReport
 
 TOOL = "metastat"
 
 _HEAD = re.compile(
-    r"^((?:\S+/)?d\d+):\s+(Mirror|Submirror of ((?:\S+/)?d\d+)|RAID|Soft Partition|Concat/Stripe|Trans)\s*$"
+    r"^((?:\S+/)?d[0-9]+):\s+"
+    r"(Mirror|Submirror of ((?:\S+/)?d[0-9]+)|RAID|Soft Partition|Concat/Stripe|Trans)\s*$"
 )
-_HSP = re.compile(r"^(hsp\d+|\S+/hsp\d+):\s+(\d+)\s+hot spares?\s*$")
-_STATE = re.compile(r"^\s+State:\s*(.*?)\s*$")
-_SUBMIRROR = re.compile(r"^\s+Submirror\s+\d+:\s+(\S+)\s*$")
+_HSP = re.compile(r"^(hsp[0-9]+|\S+/hsp[0-9]+):\s+([0-9]+)\s+hot spares?\s*$")
+_STATE = re.compile(r"^\s+State:(.*)$")  # the value stripped in code (a lazy `(.*?)\s*$` is quadratic)
+_SUBMIRROR = re.compile(r"^\s+Submirror\s+[0-9]+:\s+(\S+)\s*$")
 _DEVICE = re.compile(r"^\s+Device:\s+(\S+)\s*$")
-_SIZE = re.compile(r"^\s+Size:\s+(\d+)\s+blocks")
-_RESYNC = re.compile(r"Resync in progress:\s*([\d.]+)\s*%", re.I)
+_SIZE = re.compile(r"^\s+Size:\s+([0-9]+)\s+blocks")
+_RESYNC = re.compile(r"Resync in progress:\s*([0-9]+(?:\.[0-9]+)?)\s*%", re.I)
+_PROMPT = re.compile(r"^\[.{0,256}\]\s*+\S*[#$]\s*metastat")  # a shell prompt ("[root@host ~]# metastat")
 _COMPONENT = re.compile(
-    r"^\s+(/?[A-Za-z][\w/.-]*?)\s+(\d+)\s+(Yes|No)\s+(Okay|Resyncing|Maintenance|Last Erred|Unavailable|"
+    r"^\s+(/?[A-Za-z][\w/.-]*?)\s+([0-9]+)\s+(Yes|No)\s+(Okay|Resyncing|Maintenance|Last Erred|Unavailable|"
     r"[A-Z][a-z]+(?: [A-Za-z]+)?)\s+(Yes|No|-)(?:\s+(\S+))?\s*$"
 )
 _SPARE = re.compile(
-    r"^\s+(/?[A-Za-z][\w/.-]*)\s+(Available|In use|Broken|[A-Z][a-z]+(?: use)?)\s+(\d+)\s+blocks"
+    r"^\s+(/?[A-Za-z][\w/.-]*)\s+(Available|In use|Broken|[A-Z][a-z]+(?: use)?)\s+([0-9]+)\s+blocks"
 )
-_MDTAB = re.compile(r"^(\S+)\s+(-m\s+\S+|-r\s|-p\s|\d+\s+\d+\s+\S+)")
+_MDTAB = re.compile(r"^(\S+)\s+(-m\s+\S+|-r\s|-p\s|[0-9]+\s+[0-9]+\s+\S+)")
 _NO_DB = re.compile(r"there are no existing databases", re.I)
 
 _COMP_STATUS = {
@@ -87,7 +90,7 @@ class _Dev:
 
 def detect(text: str) -> bool:
     """True for metastat output (its metadevice headings), its "no databases" answer, or ``metastat -p``."""
-    lines = [ln for ln in text.splitlines()[:400] if ln.strip()]
+    lines = [ln for ln in head_lines(text, 400) if ln.strip()]
     if any(_HEAD.match(ln) or _HSP.match(ln) for ln in lines):
         return True
     if any(ln.startswith("metastat:") and _NO_DB.search(ln) for ln in lines):
@@ -95,9 +98,10 @@ def detect(text: str) -> bool:
     body = [ln for ln in lines if not ln.lstrip().startswith(("#", "$"))]
     return (
         bool(body)
-        and all(re.match(r"^(d\d+|hsp\d+)\s", ln) for ln in body)
+        and all(re.match(r"^(d[0-9]+|hsp[0-9]+)\s", ln) for ln in body)
         and any(
-            re.match(r"^d\d+\s+-m\s+d\d+", ln) or re.match(r"^d\d+\s+\d+\s+\d+\s+c\d+t?\d*d\d+s\d+", ln)
+            re.match(r"^d[0-9]+\s+-m\s+d[0-9]+", ln)
+            or re.match(r"^d[0-9]+\s+[0-9]+\s+[0-9]+\s+c[0-9]+t?[0-9]*d[0-9]+s[0-9]+", ln)
             for ln in body
         )
     )
@@ -107,13 +111,13 @@ def parse(text: str, source: str) -> HwRaidReport:
     """``metastat`` output -> HwRaidReport."""
     if "\x00" in text:
         raise ParseError(source, None, "binary data, not metastat output")
-    lines = text.splitlines()
+    lines = check_lines(text.splitlines(), source, "metastat output")
     if any(_NO_DB.search(ln) for ln in lines) and not any(_HEAD.match(ln) for ln in lines):
         msg = next(ln.strip() for ln in lines if _NO_DB.search(ln))
         return HwRaidReport(tool=TOOL, error=msg)
     if not any(_HEAD.match(ln) or _HSP.match(ln) for ln in lines):
         body = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith(("#", "$"))]
-        if body and all(_MDTAB.match(ln) or re.match(r"^hsp\d+\s", ln) for ln in body):
+        if body and all(_MDTAB.match(ln) or re.match(r"^hsp[0-9]+\s", ln) for ln in body):
             raise ParseError(
                 source,
                 1,
@@ -147,7 +151,7 @@ def parse(text: str, source: str) -> HwRaidReport:
             continue
         if section == "reloc" or raw.lstrip().startswith(("#", "$")) or re.match(r"^\S*metastat\s*$", raw):
             continue
-        if re.match(r"^\[.*\]\s*\S*[#$]\s*metastat", raw):  # a shell prompt
+        if _PROMPT.match(raw):  # a shell prompt
             continue
         if section == "hsp" and pool:
             if re.match(r"^\s+Device\s+Status\s+Length", raw):
@@ -165,22 +169,24 @@ def parse(text: str, source: str) -> HwRaidReport:
             if cur.submirrors and cur.kind == "Mirror":
                 pass  # a submirror's state as seen from its mirror; the submirror's own block has it too
             else:
-                cur.state = m.group(1)
+                cur.state = m.group(1).strip()
             continue
         if m := _DEVICE.match(raw):
             cur.device = m.group(1)
             continue
         if m := _SIZE.match(raw):
-            cur.size = int(m.group(1)) * 512
+            cur.size = n * 512 if (n := to_int(m.group(1))) is not None else None
             continue
         if m := _RESYNC.search(raw):
-            cur.resync = max(0.0, min(1.0, float(m.group(1)) / 100))
+            pct = to_float(m.group(1))
+            cur.resync = max(0.0, min(1.0, pct / 100)) if pct is not None else None
             continue
         if m := _COMPONENT.match(raw):
             cur.components.append((m.group(1), m.group(4)))
             continue
         if re.match(
-            r"^\s+(Pass|Read option|Write option|Stripe \d+|Device\s+Start Block|Extent|\d+\s+\d+\s+\d+|"
+            r"^\s+(Pass|Read option|Write option|Stripe [0-9]+|Device\s+Start Block|Extent|"
+            r"[0-9]+\s+[0-9]+\s+[0-9]+|"
             r"Hot spare pool|Interlace|Invoke|Original device|Logging device|Log)\b",
             raw,
         ):
@@ -194,7 +200,7 @@ def parse(text: str, source: str) -> HwRaidReport:
         if m := _SUBMIRROR.match(raw):
             cur_sub = m.group(1)
         elif (m := _STATE.match(raw)) and cur_sub:
-            sub_state.setdefault(cur_sub, m.group(1))
+            sub_state.setdefault(cur_sub, m.group(1).strip())
             cur_sub = None
         elif _HEAD.match(raw):
             cur_sub = None

@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 
 from raidwatch.errors import ParseError
+from raidwatch.parsers.bounds import check_lines, to_float, to_int
 from raidwatch.parsers.hwraid.model import (
     HwController,
     HwLogicalDrive,
@@ -41,19 +42,23 @@ from raidwatch.parsers.hwraid.model import (
 TOOL = "mpt-status"
 
 _VOL_RE = re.compile(
-    r"^ioc(\d+) vol_id (\d+) type (\w+), (\d+) phy, (\d+(?:\.\d+)?) GB, state (\w+), flags\s*(.*)$"
+    r"^ioc([0-9]+) vol_id ([0-9]+) type (\w+), ([0-9]+) phy, ([0-9]+(?:\.[0-9]+)?) GB, "
+    r"state (\w+), flags\s*(.*)$"
 )
 _PHY_RE = re.compile(
-    r"^ioc(\d+) phy (\d+) scsi_id (\d+) (.*?),\s*(\d+(?:\.\d+)?) GB, state (\w+), flags\s*(.*)$"
+    r"^ioc([0-9]+) phy ([0-9]+) scsi_id ([0-9]+) (.*?),\s*([0-9]+(?:\.[0-9]+)?) GB, "
+    r"state (\w+), flags\s*(.*)$"
 )
-_NVOL_RE = re.compile(r"^ioc:(\d+) vol_id:(\d+) (.*)$")
-_NPHY_RE = re.compile(r"^ioc:(\d+) phys_id:(\d+) (.*)$")
-_SHORT_VOL_RE = re.compile(r"^log_id (\d+) (\w+)$")
-_SHORT_PHY_RE = re.compile(r"^phys_id (\d+) (\w+)$")
-_SYNC_RE = re.compile(r"^scsi_id:(\d+) (\d+(?:\.\d+)?)%$")
-_PROBE_RE = re.compile(r"^(Checking for SCSI ID:\s*\d+|Found SCSI id=\d+)", re.M)
+_NVOL_RE = re.compile(r"^ioc:([0-9]+) vol_id:([0-9]+) (.*)$")
+_NPHY_RE = re.compile(r"^ioc:([0-9]+) phys_id:([0-9]+) (.*)$")
+_SHORT_VOL_RE = re.compile(r"^log_id ([0-9]+) (\w+)$")
+_SHORT_PHY_RE = re.compile(r"^phys_id ([0-9]+) (\w+)$")
+_SYNC_RE = re.compile(r"^scsi_id:([0-9]+) ([0-9]+(?:\.[0-9]+)?)%$")
+_PROBE_RE = re.compile(r"^(Checking for SCSI ID:\s*[0-9]+|Found SCSI id=[0-9]+)", re.M)
 _DETECT_RE = re.compile(
-    r"^ioc\d+ (vol_id|phy) \d+ |^ioc:\d+ (vol_id|phys_id):\d+ |^log_id \d+ \w+\s*$|/dev/mptctl", re.M
+    r"^ioc[0-9]+ (vol_id|phy) [0-9]+ |^ioc:[0-9]+ (vol_id|phys_id):[0-9]+ |^log_id [0-9]+ \w+\s*$"
+    r"|/dev/mptctl",
+    re.M,
 )
 
 VOL_WORDS = {"optimal": "ok", "degraded": "degraded", "failed": "failed", "missing": "offline"}
@@ -80,7 +85,8 @@ def detect(text: str) -> bool:
 
 def found_scsi_ids(text: str) -> list[int]:
     """The volume SCSI ids ``mpt-status -p`` found (to run ``mpt-status -i N`` on each)."""
-    return [int(m) for m in re.findall(r"^Found SCSI id=(\d+)", text, re.M)]
+    ids = (to_int(m) for m in re.findall(r"^Found SCSI id=([0-9]+)", text, re.M))
+    return [n for n in ids if n is not None]
 
 
 def _flags(words: str) -> list[str]:
@@ -100,10 +106,22 @@ def phy_status(state: str, flags: list[str]) -> str:
     return status
 
 
+# a key is at most 64 characters (each start of a search reads no further), and the value ends where blanks
+# start that are followed by the next key ((?<!\s) inside the lookahead: at the start of a run of blanks
+# only, not again from each of its blanks)
+_KV_RE = re.compile(r"([\w()/ ]{1,64}?):\s*(.*?)(?=(?<!\s)\s+[\w()/]+:|$)")
+
+
+def _gib(text: str) -> int | None:
+    """'68', '68.5' (GB, binary as mpt-status prints them) -> bytes; None when not such a number."""
+    gb = to_float(text)
+    return int(gb * _GIB) if gb is not None else None
+
+
 def _kv(rest: str) -> dict[str, str]:
     """'type:IM raidlevel:RAID-1 size(GB):68 state: DEGRADED flags: ENABLED X' -> dict."""
     out: dict[str, str] = {}
-    for m in re.finditer(r"([\w()/ ]+?):\s*(.*?)(?=\s+[\w()/]+:|$)", rest):
+    for m in _KV_RE.finditer(rest):
         out[m.group(1).strip().lower()] = m.group(2).strip()
     return out
 
@@ -121,7 +139,9 @@ def parse(text: str, source: str) -> HwRaidReport:
     phys: list[dict] = []
     sync: dict[str, float] = {}
     current: str | None = None  # the volume whose disks follow
-    for lineno, raw in enumerate(text.replace("\r", "").split("\n"), 1):
+    for lineno, raw in enumerate(
+        check_lines(text.replace("\r", "").split("\n"), source, "mpt-status output"), 1
+    ):
         line = raw.strip()
         if not line:
             continue
@@ -132,7 +152,7 @@ def parse(text: str, source: str) -> HwRaidReport:
                     "ctrl": m.group(1),
                     "id": m.group(2),
                     "level": LEVELS.get(m.group(3), m.group(3).lower()),
-                    "size": int(float(m.group(5)) * _GIB),
+                    "size": _gib(m.group(5)),
                     "word": m.group(6),
                     "flags": flags,
                 }
@@ -147,7 +167,7 @@ def parse(text: str, source: str) -> HwRaidReport:
                     "id": m.group(2),
                     "model": model or None,
                     "vol": current,
-                    "size": int(float(m.group(5)) * _GIB),
+                    "size": _gib(m.group(5)),
                     "word": m.group(6),
                     "flags": _flags(m.group(7)),
                     "sync": None,
@@ -162,7 +182,7 @@ def parse(text: str, source: str) -> HwRaidReport:
                     "ctrl": m.group(1),
                     "id": m.group(2),
                     "level": level or None,
-                    "size": int(float(size) * _GIB) if re.fullmatch(r"\d+(\.\d+)?", size) else None,
+                    "size": _gib(size),
                     "word": kv.get("state", "").split()[0] if kv.get("state") else "",
                     "flags": _flags(kv.get("flags", "")),
                 }
@@ -179,10 +199,10 @@ def parse(text: str, source: str) -> HwRaidReport:
                     "id": m.group(2),
                     "model": model or None,
                     "vol": current,
-                    "size": int(float(size) * _GIB) if re.fullmatch(r"\d+(\.\d+)?", size) else None,
+                    "size": _gib(size),
                     "word": kv.get("state", "").split()[0] if kv.get("state") else "",
                     "flags": _flags(kv.get("flags", "")),
-                    "sync": float(sync_state) / 100.0 if re.fullmatch(r"\d+(\.\d+)?", sync_state) else None,
+                    "sync": pct / 100.0 if (pct := to_float(sync_state)) is not None else None,
                 }
             )
         elif m := _SHORT_VOL_RE.match(line):
@@ -204,7 +224,8 @@ def parse(text: str, source: str) -> HwRaidReport:
                 }
             )
         elif m := _SYNC_RE.match(line):
-            sync[m.group(1)] = float(m.group(2)) / 100.0
+            if (pct := to_float(m.group(2))) is not None:
+                sync[m.group(1)] = pct / 100.0
         elif _PROBE_RE.match(line) or line.startswith(("Found SCSI id", "Checking for SCSI")):
             continue
         else:

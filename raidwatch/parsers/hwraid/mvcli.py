@@ -26,18 +26,24 @@ from __future__ import annotations
 import re
 
 from raidwatch.errors import ParseError
+from raidwatch.parsers.bounds import check_lines, to_float, to_hex, to_int
 from raidwatch.parsers.hwraid.model import HwLogicalDrive, HwPhysicalDrive, HwRaidReport
 from raidwatch.parsers.smartctl import ATA_TEMPERATURE_IDS, ata_temperature
 
 TOOL = "mvcli"
 
-_KV = re.compile(r"^\s*([A-Za-z#][A-Za-z #/.-]*?)\s*:\s*(.*?)\s*$")
-_SMART_CMD = re.compile(r"\bsmart\s+-p\s+(\d+)", re.I)
+# key and value are stripped in code (lazy groups before `\s*:` / `\s*$` retried every blank of a run)
+_KV = re.compile(r"^\s*([A-Za-z#][A-Za-z #/.-]*):(.*)$")
+_SMART_CMD = re.compile(r"\bsmart\s+-p\s+([0-9]+)", re.I)
 _SMART_HDR = re.compile(r"^ID\s+Attribute Name\s+Current\s+Worst\s+Thresh+old\s+RawValue(\s+Status)?\s*$")
+# the attribute name (may be empty) is a lazy group of at most 128 characters ending on a non-blank, the
+# blanks after it taken possessively: tried once per run of blanks (an unbounded `(.*?)\s+` was cubic)
 _SMART_ROW = re.compile(
-    r"^([0-9A-F]{2})\s+(.*?)\s+(\d+)\s+(\d+)\s+(\d+)\s+([0-9A-F]+)(?:\s+(\S+))?\s*$", re.I
+    r"^([0-9A-F]{2})\s++(?:(\S.{0,127}?)(?<=\S)\s++)?([0-9]+)\s++([0-9]+)\s++([0-9]+)\s++([0-9A-F]+)"
+    r"(?:\s++(\S+))?\s*$",
+    re.I,
 )
-_SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*([KMGT])?", re.I)
+_SIZE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*([KMGT])?", re.I)
 _UNITS = {"K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
 _VD_STATUS = {
     "functional": "ok",
@@ -56,7 +62,9 @@ def detect(text: str) -> bool:
     head = text[:20000]
     return bool(
         "Marvell RAID Command Line Interface" in head
-        or (re.search(r"^Block Information\s*$", head, re.M) and re.search(r"^Block id:\s+\d+", head, re.M))
+        or (
+            re.search(r"^Block Information\s*$", head, re.M) and re.search(r"^Block id:\s+[0-9]+", head, re.M)
+        )
         or (
             re.search(r"^Virtual Disk Information\s*$", head, re.M) and re.search(r"^BGA status:", head, re.M)
         )
@@ -72,7 +80,8 @@ def _size(text: str) -> int | None:
     if not m:
         return None
     unit = (m.group(2) or "K").upper()
-    return round(float(m.group(1)) * _UNITS[unit])
+    n = to_float(m.group(1))
+    return round(n * _UNITS[unit]) if n is not None else None
 
 
 def _vd(block: dict[str, str], source: str, warnings: list[str]) -> HwLogicalDrive:
@@ -92,9 +101,10 @@ def _vd(block: dict[str, str], source: str, warnings: list[str]) -> HwLogicalDri
                 status = "rebuilding"
             elif "init" in b or "sync" in b:
                 status = "initializing"
-        m = re.search(r"(\d+(?:\.\d+)?)\s*%", bga)
-        if m:
-            progress = max(0.0, min(1.0, float(m.group(1)) / 100))
+        m = re.search(r"(?<![0-9])([0-9]+(?:\.[0-9]+)?)\s*%", bga)
+        pct = to_float(m.group(1)) if m else None
+        if pct is not None:
+            progress = max(0.0, min(1.0, pct / 100))
     members = tuple(block.get("PD RAID setup", "").split())
     level = block.get("RAID mode", "").lower().replace("-", "") or None
     return HwLogicalDrive(
@@ -123,7 +133,7 @@ def parse(text: str, source: str) -> HwRaidReport:
     smart_pd: str | None = None
     cur: dict[str, str] | None = None
 
-    for lineno, raw in enumerate(text.splitlines(), 1):
+    for lineno, raw in enumerate(check_lines(text.splitlines(), source, "mvcli output"), 1):
         s = raw.strip()
         if not s or re.match(r"^-+$", s):
             continue
@@ -157,16 +167,18 @@ def parse(text: str, source: str) -> HwRaidReport:
             if m:
                 rec = smart.setdefault(smart_pd or "", {"verdict": None, "failing": [], "temp": None})
                 attr, name, cur_v, _worst, thresh, rawv, st = m.groups()
-                if (int(thresh) > 0 and int(cur_v) <= int(thresh)) or (st and st.upper() != "OK"):
-                    rec["failing"].append(f"{attr} {name}")
-                attr_id = int(attr, 16)
-                if attr_id in ATA_TEMPERATURE_IDS:
-                    rec.setdefault("temps", {}).setdefault(attr_id, int(rawv, 16) & 0xFF)
+                limit, value = to_int(thresh), to_int(cur_v)
+                if (limit and value is not None and value <= limit) or (st and st.upper() != "OK"):
+                    rec["failing"].append(f"{attr} {name or ''}".rstrip())
+                attr_id = int(attr, 16)  # two hex digits
+                raw_value = to_hex(rawv)
+                if attr_id in ATA_TEMPERATURE_IDS and raw_value is not None:
+                    rec.setdefault("temps", {}).setdefault(attr_id, raw_value & 0xFF)
                     rec["temp"] = ata_temperature(rec["temps"])  # smartctl's rule: C2 (194), then BE (190)
                 continue
         m = _KV.match(s)
         if m and section in ("blk", "vd"):
-            key, value = m.group(1), m.group(2)
+            key, value = m.group(1).rstrip(), m.group(2).strip()
             if section == "blk" and key == "Block id":
                 cur = {}
                 blk_blocks.append(cur)

@@ -30,6 +30,7 @@ import re
 from dataclasses import dataclass, field
 
 from raidwatch.errors import ParseError
+from raidwatch.parsers.bounds import check_lines, head, to_float, to_int
 from raidwatch.parsers.hwraid.model import (
     HwController,
     HwLogicalDrive,
@@ -71,7 +72,7 @@ PD_WORDS = {
 
 
 def detect(text: str) -> bool:
-    return bool(_DETECT_RE.search(text[:200000]))
+    return bool(_DETECT_RE.search(head(text, 200000)))
 
 
 def _word(state: str) -> str:
@@ -141,13 +142,15 @@ def parse(text: str, source: str) -> HwRaidReport:
     error: str | None = None
     in_list = False
     no_volumes = False
-    for lineno, raw in enumerate(text.replace("\r", "").split("\n"), 1):
+    for lineno, raw in enumerate(
+        check_lines(text.replace("\r", "").split("\n"), source, "sas2ircu output"), 1
+    ):
         line = raw.strip()
         if not line or set(line) <= set("-* "):
             continue
         m = re.match(
             r"^(?:Read configuration has been initiated|Background command progress status)"
-            r" for controller (\d+)",
+            r" for controller ([0-9]+)",
             line,
         )
         if m:
@@ -162,7 +165,7 @@ def parse(text: str, source: str) -> HwRaidReport:
             section = line.split()[0].lower()
             vol = dev = None
             continue
-        m = re.match(r"^IR [Vv]olume (\d+)$", line)
+        m = re.match(r"^IR [Vv]olume ([0-9]+)$", line)
         if m:
             vol = vols.setdefault(m.group(1), _Vol(m.group(1)))
             section = "volume"
@@ -177,7 +180,7 @@ def parse(text: str, source: str) -> HwRaidReport:
             in_list = True
             continue
         if in_list:
-            m = re.match(r"^(\d+)\s+(\S+)\s+\S+h\s", line)
+            m = re.match(r"^([0-9]+)\s+(\S+)\s+\S+h\s", line)
             if m:
                 listed.append((m.group(1), m.group(2)))
                 continue
@@ -209,14 +212,15 @@ def parse(text: str, source: str) -> HwRaidReport:
             elif key == "raid level":
                 vol.level = val.lower().replace("-", "") or None
             elif key == "size (in mb)":
-                vol.size = int(val) * 1024 * 1024 if val.isdecimal() else None
+                vol.size = mb * 1024 * 1024 if (mb := to_int(val)) is not None else None
             elif key == "current operation":
                 vol.operation = None if val.lower() in ("none", "") else val
             elif key == "percentage complete":
-                m = re.match(r"(\d+(?:\.\d+)?)", val)
-                vol.progress = min(float(m.group(1)) / 100.0, 1.0) if m else None
-            elif re.match(r"^phy\[\d+\] enclosure#/slot#$", key):
-                m = re.match(r"^(\d+):(\d+)$", val)
+                m = re.match(r"([0-9]+(?:\.[0-9]+)?)", val)
+                pct = to_float(m.group(1)) if m else None
+                vol.progress = min(pct / 100.0, 1.0) if pct is not None else None
+            elif re.match(r"^phy\[[0-9]+\] enclosure#/slot#$", key):
+                m = re.match(r"^([0-9]+):([0-9]+)$", val)
                 if m:
                     vol.members.append(f"{m.group(1)}:{m.group(2)}")
         elif section == "device" and dev is not None:
@@ -227,8 +231,9 @@ def parse(text: str, source: str) -> HwRaidReport:
             elif key == "state":
                 dev.state = val or None
             elif key.startswith("size (in mb)"):
-                m = re.match(r"^\d+/(\d+)$", val)
-                dev.size = int(m.group(1)) * 512 if m else None
+                m = re.match(r"^[0-9]+/([0-9]+)$", val)
+                sectors = to_int(m.group(1)) if m else None
+                dev.size = sectors * 512 if sectors is not None else None
             elif key == "manufacturer":
                 dev.vendor = val or None
             elif key == "model number":

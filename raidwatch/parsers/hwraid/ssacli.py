@@ -37,21 +37,27 @@ import re
 from dataclasses import dataclass, field, replace
 
 from raidwatch.errors import ParseError
+from raidwatch.parsers.bounds import check_lines, to_float
+from raidwatch.parsers.bounds import head as bounded_head
 from raidwatch.parsers.hwraid.model import HwController, HwLogicalDrive, HwPhysicalDrive, HwRaidReport
 
 TOOL = "ssacli"
 
+# Free-text parts (model, chassis) are lazy groups of at most 128 characters ending on a non-blank, with
+# the blanks after them taken possessively: each candidate end is tried once per run of blanks and never
+# past 128 characters (two unbounded lazy groups before `\s*$` ran for minutes on one long line).
 _HEADER_RE = re.compile(
-    r"^(?P<model>\S.*?)\s+in\s+(?:Slot\s+(?P<slot>\S+)|(?P<chassis>\S.*?))"
-    r"(?P<tail>(?:\s+\([^)]*\))*)\s*$"
+    r"^(?P<model>\S.{0,127}?)(?<=\S)\s++in\s++(?:Slot\s++(?P<slot>\S+)|(?P<chassis>\S.{0,127}?)(?<=\S))"
+    r"(?P<tail>(?:\s++\([^)]*\))*)\s*$"
 )
-_KV_RE = re.compile(r"^(?P<ind>\s*)(?P<key>\S[^:]*?)\s*:\s*(?P<value>.*)$")
+# the key runs to the first ':' (its trailing blanks stripped in code)
+_KV_RE = re.compile(r"^(?P<ind>\s*)(?P<key>\S[^:]*):\s*(?P<value>.*)$")
 _ARRAY_SHORT_RE = re.compile(r"^\s+array\s+(?P<name>\S+)(?:\s+\((?P<info>.*)\))?\s*$", re.I)
 _LD_SHORT_RE = re.compile(r"^\s+logicaldrive\s+(?P<id>\S+)\s+\((?P<info>.*)\)\s*$")
 _PD_SHORT_RE = re.compile(r"^\s+physicaldrive\s+(?P<id>\S+)\s+\((?P<info>.*)\)\s*$")
 _PD_DETAIL_RE = re.compile(r"^(?P<ind>\s+)physicaldrive\s+(?P<id>\S+)\s*$")
-_CAGE_RE = re.compile(r"^\s+(?P<what>.*\bat Port\s+\S+,\s*Box\s+\d+),\s*(?P<status>.+?)\s*$")
-_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGTP])(i?)B\b", re.I)
+_CAGE_RE = re.compile(r"^\s++(?P<what>.*\bat Port\s+\S+,\s*Box\s+[0-9]+),\s*+(?P<status>\S(?:.*\S)?)\s*$")
+_SIZE_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([KMGTP])(i?)B\b", re.I)
 _POWER = {"K": 1, "M": 2, "G": 3, "T": 4, "P": 5}
 _PROMPT_RE = re.compile(r"^\s*(?:#|\$ |\[[^\]]*\]\s*[#$])")
 _KNOWN_ERRORS = (
@@ -64,7 +70,7 @@ _KNOWN_ERRORS = (
 
 def detect(text: str) -> bool:
     """A Smart Array controller header with hpacucli's words under it, or one of its error lines."""
-    head = text[:65536]
+    head = bounded_head(text)
     for line in head.splitlines():
         low = line.lower()
         if low.startswith("error:") and any(e in low for e in _KNOWN_ERRORS):
@@ -72,10 +78,10 @@ def detect(text: str) -> bool:
     if not re.search(r"^\S.*\bin\s+(?:Slot\s+\S+|\S)", head, re.M):
         return False
     return bool(
-        re.search(r"^\s+(?:Controller Status|Battery/Capacitor Status|Cache Status):", head, re.M)
-        or re.search(r"^\s+logicaldrive\s+\S+\s+\(", head, re.M)
-        or re.search(r"^\s+physicaldrive\s+\S+:\S+", head, re.M)
-        or re.search(r"^\s+Array:\s+\S+", head, re.M)
+        re.search(r"^[^\S\n]+(?:Controller Status|Battery/Capacitor Status|Cache Status):", head, re.M)
+        or re.search(r"^[^\S\n]+logicaldrive\s+\S+\s+\(", head, re.M)
+        or re.search(r"^[^\S\n]+physicaldrive\s+\S+:\S+", head, re.M)
+        or re.search(r"^[^\S\n]+Array:\s+\S+", head, re.M)
     )
 
 
@@ -89,15 +95,20 @@ def _size(value: str, binary: bool = False) -> int | None:
     if not m:
         return None
     base = 1024 if (binary or m.group(3)) else 1000
-    try:
-        return round(float(m.group(1)) * base ** _POWER[m.group(2).upper()]) or None
-    except OverflowError:  # a digit string too long for a float
-        return None
+    n = to_float(m.group(1))  # None too for a digit string longer than a reading
+    return (round(n * base ** _POWER[m.group(2).upper()]) or None) if n is not None else None
+
+
+def _temperature(text: str | None) -> float | None:
+    m = re.fullmatch(r"(-?)([0-9]+(?:\.[0-9]+)?)", text or "")
+    t = to_float(m.group(2)) if m else None
+    return (-t if m and m.group(1) else t) if t is not None else None
 
 
 def _progress(value: str) -> float | None:
-    m = re.search(r"(\d+(?:\.\d+)?)\s*%\s*complete", value, re.I)
-    return min(float(m.group(1)) / 100.0, 1.0) if m else None
+    m = re.search(r"(?<![0-9])([0-9]+(?:\.[0-9]+)?)\s*%\s*complete", value, re.I)
+    pct = to_float(m.group(1)) if m else None
+    return min(pct / 100.0, 1.0) if pct is not None else None
 
 
 def ctrl_status(word: str | None) -> str:
@@ -182,7 +193,7 @@ def _level(raid: str) -> str | None:
         return "raid60" if v.startswith("60") else "raid6"
     if "1+0" in v or v.startswith("10"):
         return "raid10adm" if "ADM" in v and v.startswith("10") else "raid10"
-    m = re.match(r"(\d+)\s*(ADM|TRIPLE)?", v)
+    m = re.match(r"([0-9]+)\s*(ADM|TRIPLE)?", v)
     if m:
         return f"raid{m.group(1)}" + ("adm" if m.group(2) else "")
     return v.lower()
@@ -258,7 +269,7 @@ def parse(text: str, source: str) -> HwRaidReport:
             p.unassigned = True
         return p
 
-    for lineno, raw in enumerate(text.splitlines(), 1):
+    for lineno, raw in enumerate(check_lines(text.splitlines(), source, "ssacli output"), 1):
         line = raw.replace("\t", "   ").rstrip()
         stripped = line.strip()
         if not stripped:
@@ -433,7 +444,7 @@ def _build(
                 serial=f.get("serial number") or None,
                 wwn=f.get("wwid") or None,
                 size_bytes=_size(f.get("size", "")),
-                temperature_celsius=float(temp) if temp and re.fullmatch(r"-?\d+(\.\d+)?", temp) else None,
+                temperature_celsius=_temperature(temp),
                 logical_drive=None,
             )
         )

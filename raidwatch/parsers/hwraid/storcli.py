@@ -45,6 +45,7 @@ import re
 from typing import Any
 
 from raidwatch.errors import ParseError
+from raidwatch.parsers.bounds import MAX_DIGITS, to_float, to_int
 from raidwatch.parsers.hwraid.megacli import size_bytes
 from raidwatch.parsers.hwraid.model import (
     HwController,
@@ -83,9 +84,9 @@ PD_STATUS_WORDS = {
     "cpybck": "rebuilding",
     "msng": "missing",
 }
-_LEVEL_RE = re.compile(r"^RAID(\d+)$", re.I)
-_DRIVE_KEY_RE = re.compile(r"^Drive (/c(\d+)(?:/e(\d+))?/s(\d+))$")
-_VD_KEY_RE = re.compile(r"^/c(\d+)/v(\d+)$")
+_LEVEL_RE = re.compile(r"^RAID([0-9]+)$", re.I)
+_DRIVE_KEY_RE = re.compile(r"^Drive (/c([0-9]+)(?:/e([0-9]+))?/s([0-9]+))$")
+_VD_KEY_RE = re.compile(r"^/c([0-9]+)/v([0-9]+)$")
 
 
 def detect(text: str) -> bool:
@@ -166,9 +167,8 @@ def _as_int(v: Any) -> int | None:
     if isinstance(v, bool):
         return None
     if isinstance(v, int):
-        return v
-    m = re.match(r"\s*(\d+)\s*$", str(v)) if v is not None else None
-    return int(m.group(1)) if m else None
+        return v if abs(v) < 10**MAX_DIGITS else None
+    return to_int(v) if isinstance(v, str) else None
 
 
 class _Acc:
@@ -245,8 +245,9 @@ def _pd_detail(acc: _Acc, pid: str, detail: dict) -> None:
 
 
 def _temp(v: Any) -> float | None:
-    m = re.match(r"\s*(-?\d+(?:\.\d+)?)\s*C", str(v)) if v is not None else None
-    return float(m.group(1)) if m else None
+    m = re.match(r"\s*(-?)([0-9]+(?:\.[0-9]+)?)\s*C", str(v)[:100]) if v is not None else None
+    t = to_float(m.group(2)) if m else None
+    return (-t if m and m.group(1) else t) if t is not None else None
 
 
 def _read_response(acc: _Acc, data: dict, warnings: list[str], where: str, nested: bool = False) -> None:
@@ -300,7 +301,7 @@ def _read_response(acc: _Acc, data: dict, warnings: list[str], where: str, neste
             m = _DRIVE_KEY_RE.match(key[: -len(" - Detailed Information")])
             if m:
                 _pd_detail(acc, f"{m.group(3) or ''}:{m.group(4)}", val)
-        elif re.match(r"^VD\d+ Properties$", key) and isinstance(val, dict):
+        elif re.match(r"^VD[0-9]+ Properties$", key) and isinstance(val, dict):
             vd = key[2 : -len(" Properties")]
             acc.vd_os[vd] = (_str(val.get("OS Drive Name")), _str(val.get("SCSI NAA Id")))
             initial = _str(val.get("Write Cache(initial setting)"))
@@ -335,7 +336,7 @@ def parse(text: str, source: str) -> HwRaidReport:
                 continue
             cs = entry.get("Command Status") if isinstance(entry.get("Command Status"), dict) else {}
             cid = _str(cs.get("Controller"))
-            if cid is None or not re.fullmatch(r"\d+", cid):
+            if cid is None or not re.fullmatch(r"[0-9]+", cid):
                 cid = str(i)
             status = _str(cs.get("Status")) or ""
             if status.lower() != "success":
@@ -363,7 +364,7 @@ def _load(text: str, source: str) -> list[Any]:
             break
         try:
             doc, pos = dec.raw_decode(text, pos)
-        except (json.JSONDecodeError, RecursionError) as exc:
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError; ValueError past 4,300 digits
             line = text.count("\n", 0, getattr(exc, "pos", pos)) + 1
             raise ParseError(source, line, f"not valid storcli JSON: {getattr(exc, 'msg', exc)}") from None
         docs.append(doc)

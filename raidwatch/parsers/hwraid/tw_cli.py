@@ -40,6 +40,7 @@ import re
 from dataclasses import dataclass, field
 
 from raidwatch.errors import ParseError
+from raidwatch.parsers.bounds import check_lines, head_lines, to_float, to_int
 from raidwatch.parsers.hwraid.model import HwController, HwLogicalDrive, HwPhysicalDrive, HwRaidReport
 
 TOOL = "tw_cli"
@@ -53,22 +54,27 @@ _ENC_STATUS_HDR = re.compile(r"^Encl\s+(Status|Controllers)\s*$", re.I)
 _ELEM_HDR = re.compile(r"^(Fan|TempSensor|PowerSupply|Slot|Alarm)\s+(Status|Temperature)\b", re.I)
 _SPEED_HDR = re.compile(r"^\s+-+Speed-+\s*$")
 _DASHES = re.compile(r"^\s*[-=]{3,}\s*$")
-_ATTR = re.compile(r"^(/c\d+(?:/e\d+)?)\s+(.+?)\s+=\s+(.*?)\s*$")
+# the attribute name is a lazy group of at most 128 characters ending on a non-blank, the blanks after it
+# taken possessively (tried once per run of blanks; `(.+?)\s+=` was cubic); values run to the end of the
+# line (a lazy `(.*?)\s*$` retried the end from every blank of a run) and are stripped in code
+_ATTR = re.compile(r"^(/c[0-9]+(?:/e[0-9]+)?)\s++(\S.{0,127}?)(?<=\S)\s++=\s++(.*)$")
 _CTX = re.compile(r"(?:^#|^//\S*>|^\S*>\s)")
-_CTX_CTL = re.compile(r"(?<![A-Za-z0-9])/?(c\d+)(?![A-Za-z0-9])")
-_ERROR = re.compile(r"^(?:Error:|No controller found|.*\(CLI:\d+\))", re.I)
+_CTX_CTL = re.compile(r"(?<![A-Za-z0-9])/?(c[0-9]+)(?![A-Za-z0-9])")
+_ERROR = re.compile(r"^(?:Error:|No controller found|.*\(CLI:[0-9]+\))", re.I)
 
-_CTL_ROW = re.compile(r"^(c\d+)\s+(\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+|-)(?:\s+(\S+))?\s*$")
-_UNIT_ROW = re.compile(r"^(u\d+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)(?:\s+(\S+))?\s*$")
-_SUBUNIT_ROW = re.compile(r"^u\d+-\d+")
-_PORT_OLD = re.compile(r"^(p\d+)\s+(\S+)\s+(\S+)\s+(?:([\d.]+)\s+([KMGT]B)|-)\s+(\d+|-)\s+(.*?)\s*$")
-_PORT_NEW = re.compile(
-    r"^(p\d+)\s+(\S+)\s+(\S+)\s+(?:([\d.]+)\s+([KMGT]B)|-)\s+(\S+)\s+(\S+)\s+(\S+)\s+(.*?)\s*$"
+_CTL_ROW = re.compile(
+    r"^(c[0-9]+)\s+(\S+)\s+([0-9]+)\s+([0-9]+)\s+([0-9]+)\s+([0-9]+)\s+([0-9]+)\s+([0-9]+|-)(?:\s+(\S+))?\s*$"
 )
-_BBU_ROW = re.compile(r"^(bbu\d*)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s*$")
-_ENC_ROW = re.compile(r"^((?:/c\d+)?/?e\d+)\s+(\S+)\s*$")
+_UNIT_ROW = re.compile(r"^(u[0-9]+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)(?:\s+(\S+))?\s*$")
+_SUBUNIT_ROW = re.compile(r"^u[0-9]+-[0-9]+")
+_PORT_OLD = re.compile(r"^(p[0-9]+)\s+(\S+)\s+(\S+)\s+(?:([0-9.]+)\s+([KMGT]B)|-)\s+([0-9]+|-)\s+(.*)$")
+_PORT_NEW = re.compile(
+    r"^(p[0-9]+)\s+(\S+)\s+(\S+)\s+(?:([0-9.]+)\s+([KMGT]B)|-)\s+(\S+)\s+(\S+)\s+(\S+)\s+(.*)$"
+)
+_BBU_ROW = re.compile(r"^(bbu[0-9]*)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s*$")
+_ENC_ROW = re.compile(r"^((?:/c[0-9]+)?/?e[0-9]+)\s+(\S+)\s*$")
 _ELEM_ROW = re.compile(r"^((?:fan|temp|pwrs|psu|slo?t|alm)\S*)\s+(\S+)", re.I)
-_PCT = re.compile(r"(\d+(?:\.\d+)?)%")
+_PCT = re.compile(r"(?<![0-9])([0-9]+(?:\.[0-9]+)?)%")
 
 _UNITS = {"KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
 _UNIT_STATUS = {
@@ -143,31 +149,32 @@ class _Port:
 def detect(text: str) -> bool:
     """True for tw_cli output: one of its table headings or ``/cN Model = ...`` attribute lines."""
     enc_header = enc_row = False
-    for line in text.splitlines()[:400]:
+    for line in head_lines(text, 400):
         s = line.strip()
         if _CTL_HDR.match(s) or _UNIT_HDR.match(s) or _PORT_HDR.match(s) or _BBU_HDR.match(s):
             return True
-        if re.match(r"^/c\d+(?:/e\d+)? (?:Model|Driver Version|Firmware Version|Vendor|Product ID) = ", s):
+        if re.match(
+            r"^/c[0-9]+(?:/e[0-9]+)? (?:Model|Driver Version|Firmware Version|Vendor|Product ID) = ", s
+        ):
             return True
         enc_header = enc_header or bool(_ENC_STATUS_HDR.match(s))
-        enc_row = enc_row or bool(re.match(r"^(?:/c\d+/e\d+|e\d+)\s+(?:/c\d+|[A-Z][A-Z-]+)\s*$", s))
+        enc_row = enc_row or bool(
+            re.match(r"^(?:/c[0-9]+/e[0-9]+|e[0-9]+)\s+(?:/c[0-9]+|[A-Z][A-Z-]+)\s*$", s)
+        )
     return enc_header and enc_row
 
 
 def _size(num: str | None, unit: str | None) -> int | None:
-    if not num or not unit:
+    n = to_float(num)
+    if n is None or not unit or unit.upper() not in _UNITS:
         return None
-    try:
-        return round(float(num) * _UNITS[unit.upper()])
-    except (ValueError, KeyError):
-        return None
+    return round(n * _UNITS[unit.upper()])
 
 
 def _pct(text: str) -> float | None:
     m = _PCT.search(text)
-    if not m:
-        return None
-    return max(0.0, min(1.0, float(m.group(1)) / 100))
+    pct = to_float(m.group(1)) if m else None
+    return max(0.0, min(1.0, pct / 100)) if pct is not None else None
 
 
 def _level(unit_type: str) -> str:
@@ -188,7 +195,7 @@ def _battery(ctl: _Ctl) -> tuple[str | None, str | None]:
                     st = "failed"
                 elif reading in ("LOW", "HIGH") and rank[st] < 1:
                     st = "warning"
-            if (hours.isdecimal() and int(hours) <= 1) or lastcap.lower() == "xx-xxx-xxxx":
+            if ((h := to_int(hours)) is not None and h <= 1) or lastcap.lower() == "xx-xxx-xxxx":
                 st = "warning" if rank[st] < 1 else st
             worst = st if rank[st] > rank[worst] else worst
             words.append(
@@ -231,7 +238,7 @@ def parse(text: str, source: str) -> HwRaidReport:
             ctls[cid] = _Ctl(cid)
         return ctls[cid]
 
-    for lineno, raw in enumerate(text.splitlines(), 1):
+    for lineno, raw in enumerate(check_lines(text.splitlines(), source, "tw_cli output"), 1):
         line = raw.rstrip()
         s = line.strip()
         if not s:
@@ -243,7 +250,7 @@ def parse(text: str, source: str) -> HwRaidReport:
             m = _CTX_CTL.search(s)
             if m:
                 ctx_ctl = m.group(1)
-            m = re.search(r"(?<![A-Za-z0-9])((?:/c\d+)?/?e\d+)(?![A-Za-z0-9])", s)
+            m = re.search(r"(?<![A-Za-z0-9])((?:/c[0-9]+)?/?e[0-9]+)(?![A-Za-z0-9])", s)
             if m:
                 cur_enc = m.group(1)
             continue
@@ -275,7 +282,7 @@ def parse(text: str, source: str) -> HwRaidReport:
         m = _ATTR.match(s)
         if m:
             seen_table = True
-            obj, key, value = m.groups()
+            obj, key, value = m.group(1), m.group(2), m.group(3).strip()
             if "/e" in obj:
                 cur_enc = obj
                 enc = ctl(obj)
@@ -294,13 +301,13 @@ def parse(text: str, source: str) -> HwRaidReport:
                     c.firmware = value
                 elif k == "serial number":
                     c.serial = value
-                elif k == "not optimal units" and value.isdecimal():
-                    c.not_opt = int(value)
+                elif k == "not optimal units" and to_int(value) is not None:
+                    c.not_opt = to_int(value)
             continue
         if table == "ctl" and (m := _CTL_ROW.match(s)):
             c = ctl(m.group(1))
             c.model = m.group(2)
-            c.not_opt = int(m.group(6))
+            c.not_opt = to_int(m.group(6))
             c.bbu_col = m.group(9)
         elif table == "unit" and (m := _UNIT_ROW.match(s)):
             uid, utype, status, rcmpl, vim, _stripe, size, cache, _avrfy = m.groups()
@@ -308,20 +315,21 @@ def parse(text: str, source: str) -> HwRaidReport:
         elif table == "subunit" and (_SUBUNIT_ROW.match(s) or _UNIT_ROW.match(s)):
             pass  # `info cN uM`: the unit's sub-units; the unit table carries the unit's state
         elif table == "port" and ((m := _PORT_NEW.match(s)) or (m := _PORT_OLD.match(s))):
-            g = m.groups()
+            g = list(m.groups())
+            g[-1] = (g[-1] or "").strip()  # the last column runs to the end of the line
             if g[1].upper() == "NOT-PRESENT":
                 continue
             size = _size(g[3], g[4])
             if len(g) == 7:  # Blocks Serial
                 blocks, serial = g[5], g[6]
-                if blocks.isdecimal():
-                    size = int(blocks) * 512
+                if (n := to_int(blocks)) is not None:
+                    size = n * 512
                 ports.append(_Port("?", g[0], g[1], g[2], size, None, serial if serial != "-" else None))
             else:
                 ports.append(_Port("?", g[0], g[1], g[2], size, g[8] or None, None))
         elif table == "bbu" and (m := _BBU_ROW.match(s)):
             ctl(ctx_ctl or "?").bbu_rows.append(m.groups())
-        elif table == "enc-summary" and re.match(r"^(?:/c\d+)?/e\d+\s+\d+", s):
+        elif table == "enc-summary" and re.match(r"^(?:/c[0-9]+)?/e[0-9]+\s+[0-9]+", s):
             pass  # enclosure inventory of `show`: no status in it
         elif table == "enc" and (m := _ENC_ROW.match(s)):
             cur_enc = m.group(1)
@@ -383,10 +391,8 @@ def parse(text: str, source: str) -> HwRaidReport:
             progress = _pct(u.rcmpl)
         elif u.status.upper() != "OK":
             progress = _pct(u.vim)
-        try:
-            size = round(float(u.size_gb) * 1024**3)
-        except ValueError:
-            size = None
+        gb = to_float(u.size_gb)
+        size = round(gb * 1024**3) if gb is not None else None
         members = tuple(p.id for p in ports if p.ctl == u.ctl and p.unit == u.id)
         lds.append(
             HwLogicalDrive(
